@@ -1,0 +1,136 @@
+// swift-tools-version:6.2
+import PackageDescription
+
+// One list of dependencies; every target gets the same strict settings (see the loop at the end).
+let package = Package(
+    name: "Nimbus",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "nimbus", targets: ["nimbus"]),
+        .library(name: "NimbusKernel", targets: ["NimbusKernel"]),
+        .library(name: "NimbusKernelTestKit", targets: ["NimbusKernelTestKit"]),
+        .library(name: "NimbusDaemons", targets: ["NimbusDaemons"]),
+        .library(name: "BuiltinPlugins", targets: ["BuiltinPlugins"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-log", exact: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics", exact: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-configuration", exact: "1.4.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", exact: "2.13.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", exact: "2.28.1"),
+    ],
+    targets: [
+        // MARK: kernel and test kit
+        .target(
+            name: "NimbusKernel",
+            dependencies: [
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Configuration", package: "swift-configuration"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .target(name: "NimbusKernelTestKit", dependencies: ["NimbusKernel"]),
+
+        // MARK: services
+        .target(
+            name: "NimbusStore",
+            dependencies: [
+                "NimbusKernel",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
+            name: "NimbusRPC",
+            dependencies: [
+                "NimbusKernel",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .target(
+            name: "NimbusScheduler",
+            dependencies: ["NimbusKernel", "NimbusStore", "NimbusRPC", .product(name: "Logging", package: "swift-log")]
+        ),
+        .target(
+            name: "NimbusConductor",
+            dependencies: ["NimbusKernel", "NimbusStore", "NimbusRPC", .product(name: "Logging", package: "swift-log")]
+        ),
+        .target(
+            name: "NimbusCompute",
+            dependencies: [
+                "NimbusKernel", "NimbusRPC",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .target(
+            name: "NimbusAPI",
+            dependencies: [
+                "NimbusKernel", "NimbusStore", "NimbusRPC",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
+            name: "NimbusDaemons",
+            dependencies: [
+                "NimbusKernel", "NimbusStore", "NimbusRPC", "NimbusScheduler", "NimbusConductor",
+                "NimbusCompute", "NimbusAPI",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ]
+        ),
+        .target(
+            name: "BuiltinPlugins",
+            dependencies: ["NimbusKernel", "StandardFilters", "StandardWeighers", "FakeVirtDriver", "InProcessTransport"]
+        ),
+        .executableTarget(name: "nimbus", dependencies: ["NimbusDaemons", "BuiltinPlugins"]),
+
+        // MARK: plugins (ordinary library targets; each imports only the kernel)
+        .target(name: "StandardFilters", dependencies: ["NimbusKernel"], path: "Plugins/Filters/StandardFilters"),
+        .target(name: "StandardWeighers", dependencies: ["NimbusKernel"], path: "Plugins/Weighers/StandardWeighers"),
+        .target(
+            name: "FakeVirtDriver",
+            dependencies: ["NimbusKernel", .product(name: "Logging", package: "swift-log")],
+            path: "Plugins/VirtDrivers/FakeVirtDriver"
+        ),
+        .target(
+            name: "InProcessTransport",
+            dependencies: ["NimbusKernel", .product(name: "Logging", package: "swift-log")],
+            path: "Plugins/Transports/InProcessTransport"
+        ),
+
+        // MARK: tests
+        .testTarget(name: "NimbusKernelTests", dependencies: ["NimbusKernel", "NimbusKernelTestKit", "BuiltinPlugins"]),
+        .testTarget(name: "NimbusStoreTests", dependencies: ["NimbusKernel", "NimbusKernelTestKit", "NimbusStore"]),
+        .testTarget(
+            name: "NimbusRPCTests",
+            dependencies: ["NimbusKernel", "NimbusKernelTestKit", "NimbusRPC", "InProcessTransport"]
+        ),
+        .testTarget(
+            name: "PluginTests",
+            dependencies: ["NimbusKernel", "NimbusKernelTestKit", "FakeVirtDriver", "InProcessTransport",
+                           "StandardFilters", "StandardWeighers"]
+        ),
+        .testTarget(
+            name: "EndToEndTests",
+            dependencies: [
+                "NimbusKernel", "NimbusKernelTestKit", "NimbusDaemons", "BuiltinPlugins", "NimbusStore",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+    ]
+)
+
+for target in package.targets {
+    var settings = target.swiftSettings ?? []
+    settings.append(.enableUpcomingFeature("ExistentialAny"))
+    settings.append(.enableUpcomingFeature("MemberImportVisibility"))
+    target.swiftSettings = settings
+}

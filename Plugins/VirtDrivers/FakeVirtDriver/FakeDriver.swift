@@ -1,0 +1,111 @@
+import Foundation
+import Logging
+import NimbusKernel
+
+/// A simulated hypervisor (Nova's `fake.FakeDriver`): one instance per compute host, any number of hosts per
+/// process. Sizes come from `[fake]` (and per-host `[fake:<host>]`) options; faults can be injected
+/// (`fail_spawn_hosts`, `spawn_latency_ms`) so reschedules and errors can be shown.
+public actor FakeDriver: VirtDriver, ConsoleOutputDriver, PausableDriver, SuspendableDriver, VNCConsoleDriver {
+    public static let name = "fake.FakeDriver"
+    public static let configOptions: [ConfigOption] = [
+        .init("fake", "vcpus", .int, default: "16", help: "vCPUs of every fake host."),
+        .init("fake", "memory_mb", .int, default: "32768", help: "Memory of every fake host."),
+        .init("fake", "local_gb", .int, default: "1024", help: "Disk of every fake host."),
+        .init("fake", "fail_spawn_hosts", .list, help: "Hosts on which every spawn fails."),
+        .init("fake", "spawn_latency_ms", .int, default: "0", help: "Added to every spawn."),
+        .init("fake", "hypervisor_version", .int, default: "1000"),
+    ]
+
+    struct Guest {
+        var instance: InstanceRecord
+        var state: PowerState
+        var console: [String]
+    }
+
+    let host: String
+    let resources: HostResources
+    let failSpawn: Bool
+    let latency: Duration
+    let logger: Logger
+    var guests: [UUID: Guest] = [:]
+
+    public init(context: PluginContext) throws {
+        let host = context.host ?? "fake-host"
+        let c = context.config
+        // Per-host sections ([fake:host1] vcpus = 4) override the shared [fake] values.
+        func int(_ option: String, _ def: Int) throws -> Int {
+            try c.int("fake:\(host)", option) ?? c.int("fake", option, default: def)
+        }
+        self.host = host
+        self.resources = HostResources(
+            hypervisorHostname: host, vcpus: try int("vcpus", 16), memoryMB: try int("memory_mb", 32768),
+            localGB: try int("local_gb", 1024), hypervisorType: "fake",
+            hypervisorVersion: try int("hypervisor_version", 1000), hostIP: "127.0.0.1",
+            cpuInfo: #"{"arch": "x86_64", "model": "fake", "vendor": "Nimbus"}"#,
+            supportedInstances: [["x86_64", "fake", "hvm"], ["i686", "fake", "hvm"]])
+        self.failSpawn = (c.list("fake", "fail_spawn_hosts") ?? []).contains(host)
+        self.latency = .milliseconds(try int("spawn_latency_ms", 0))
+        self.logger = context.logger
+    }
+
+    public func initHost() async throws {}
+
+    public func hostResources() async throws -> HostResources { resources }
+
+    public func spawn(_ request: SpawnRequest) async throws {
+        let id = request.instance.uuid
+        if latency > .zero { try await Task.sleep(for: latency) }
+        if failSpawn { throw VirtDriverError.spawnFailed("fault injected: [fake] fail_spawn_hosts includes \(host)") }
+        guard guests[id] == nil else { throw VirtDriverError.instanceExists(id) }
+        let boot = [
+            "Nimbus fake hypervisor \(host)",
+            "Booting \(request.instance.name) (\(id.uuidString.lowercased())) from image \(request.instance.imageRef)",
+            "\(request.instance.name) login:",
+        ]
+        guests[id] = Guest(instance: request.instance, state: .running, console: boot)
+    }
+
+    private func guest(_ instance: InstanceRecord) throws -> Guest {
+        guard let g = guests[instance.uuid] else { throw VirtDriverError.instanceNotFound(instance.uuid) }
+        return g
+    }
+
+    private func set(_ instance: InstanceRecord, _ state: PowerState, log line: String) throws {
+        var g = try guest(instance)
+        g.state = state
+        g.console.append(line)
+        guests[instance.uuid] = g
+    }
+
+    public func destroy(_ instance: InstanceRecord) async throws { guests[instance.uuid] = nil }
+
+    public func reboot(_ instance: InstanceRecord, hard: Bool) async throws {
+        try set(instance, .running, log: hard ? "reset (hard reboot)" : "reboot: Restarting system")
+    }
+
+    public func powerOff(_ instance: InstanceRecord) async throws { try set(instance, .shutdown, log: "reboot: Power down") }
+    public func powerOn(_ instance: InstanceRecord) async throws { try set(instance, .running, log: "Booting (power on)") }
+    public func pause(_ instance: InstanceRecord) async throws {
+        guard try guest(instance).state == .running else { throw VirtDriverError.invalidState("pause needs a running guest") }
+        try set(instance, .paused, log: "paused")
+    }
+    public func unpause(_ instance: InstanceRecord) async throws { try set(instance, .running, log: "unpaused") }
+    public func suspend(_ instance: InstanceRecord) async throws { try set(instance, .suspended, log: "PM: suspend entry") }
+    public func resume(_ instance: InstanceRecord) async throws { try set(instance, .running, log: "PM: resume") }
+
+    public func instanceInfo(_ instance: InstanceRecord) async throws -> InstanceInfo {
+        let g = try guest(instance)
+        return InstanceInfo(powerState: g.state, memoryMB: g.instance.flavor.memoryMB, vcpus: g.instance.flavor.vcpus)
+    }
+
+    public func listInstances() async throws -> [UUID] { Array(guests.keys) }
+
+    public func consoleOutput(_ instance: InstanceRecord) async throws -> String {
+        try guest(instance).console.joined(separator: "\n") + "\n"
+    }
+
+    public func vncConsole(_ instance: InstanceRecord) async throws -> ConsoleAddress {
+        _ = try guest(instance)
+        return ConsoleAddress(host: "127.0.0.1", port: 5900)
+    }
+}

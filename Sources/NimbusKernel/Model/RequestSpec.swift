@@ -1,0 +1,53 @@
+import Foundation
+
+/// What the scheduler is asked to place (Nova's RequestSpec, the parts Nimbus uses).
+public struct RequestSpec: Codable, Sendable, Hashable {
+    public var flavor: Flavor
+    public var imageRef: String
+    public var imageProperties: [String: String]
+    public var projectID: String
+    public var userID: String
+    public var numInstances: Int
+    public var availabilityZone: String?
+    /// Scheduler hints; values are lists as Nova stores them (`same_host`, `different_host`, `group`, `query`…).
+    public var schedulerHints: [String: [String]]
+    /// Hosts already tried (reschedules) or to ignore.
+    public var ignoreHosts: [String]
+    /// A forced destination (`host` / `hypervisor_hostname` in create, admin only).
+    public var requestedHost: String?
+    public var isRebuild: Bool
+
+    public init(
+        flavor: Flavor, imageRef: String = "", imageProperties: [String: String] = [:], projectID: String = "",
+        userID: String = "", numInstances: Int = 1, availabilityZone: String? = nil,
+        schedulerHints: [String: [String]] = [:], ignoreHosts: [String] = [], requestedHost: String? = nil,
+        isRebuild: Bool = false
+    ) {
+        self.flavor = flavor
+        self.imageRef = imageRef
+        self.imageProperties = imageProperties
+        self.projectID = projectID
+        self.userID = userID
+        self.numInstances = numInstances
+        self.availabilityZone = availabilityZone
+        self.schedulerHints = schedulerHints
+        self.ignoreHosts = ignoreHosts
+        self.requestedHost = requestedHost
+        self.isRebuild = isRebuild
+    }
+}
+
+/// One scheduling choice: a host/node plus the allocation that was (or would be) claimed there.
+public struct Selection: Codable, Sendable, Hashable {
+    public var host: String
+    public var nodename: String
+    public var nodeUUID: UUID
+    public var resources: Resources
+
+    public init(host: String, nodename: String, nodeUUID: UUID, resources: Resources) {
+        self.host = host
+        self.nodename = nodename
+        self.nodeUUID = nodeUUID
+        self.resources = resources
+    }
+}

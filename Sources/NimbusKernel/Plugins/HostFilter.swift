@@ -1,0 +1,49 @@
+/// A filter's answer for one host: pass, or reject with a reason the explain report counts.
+public enum FilterVerdict: Sendable, Hashable {
+    case pass
+    case reject(String)
+
+    public var passed: Bool { if case .pass = self { true } else { false } }
+}
+
+/// A host filter (Nova's `BaseHostFilter`): a synchronous, pure check of one host against a request.
+/// "Host does not fit" is a `.reject` verdict; throwing means the filter itself broke.
+public protocol HostFilter: Sendable {
+    /// The name config uses in `[filter_scheduler] enabled_filters` (Nova's class name).
+    static var name: String { get }
+    /// Options this filter reads, so unknown-option warnings stay accurate.
+    static var configOptions: [ConfigOption] { get }
+    init(context: PluginContext) throws
+    /// Run once for a multi-create request instead of once per instance.
+    var runOncePerRequest: Bool { get }
+    /// Also run when the request is a rebuild on the same host.
+    var runOnRebuild: Bool { get }
+    func filter(_ host: HostState, _ spec: RequestSpec) throws -> FilterVerdict
+}
+
+extension HostFilter {
+    public static var configOptions: [ConfigOption] { [] }
+    public var runOncePerRequest: Bool { false }
+    public var runOnRebuild: Bool { false }
+}
+
+/// A host weigher (Nova's `BaseHostWeigher`): raw numbers per host; the pipeline clamps, normalises to 0…1
+/// and multiplies (nova/weights.py).
+public protocol HostWeigher: Sendable {
+    static var name: String { get }
+    static var configOptions: [ConfigOption] { get }
+    init(context: PluginContext) throws
+    /// The option name of the multiplier (also the aggregate metadata key that overrides it).
+    var multiplierOption: String { get }
+    /// The multiplier read from config (or the weigher's default).
+    var multiplier: Double { get }
+    var minval: Double? { get }
+    var maxval: Double? { get }
+    func weigh(_ host: HostState, _ spec: RequestSpec) -> Double
+}
+
+extension HostWeigher {
+    public static var configOptions: [ConfigOption] { [] }
+    public var minval: Double? { nil }
+    public var maxval: Double? { nil }
+}

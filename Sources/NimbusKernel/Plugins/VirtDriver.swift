@@ -1,0 +1,114 @@
+import Foundation
+
+/// What a driver says about one guest (Nova's `InstanceInfo`).
+public struct InstanceInfo: Codable, Sendable, Hashable {
+    public var powerState: PowerState
+    public var memoryMB: Int
+    public var vcpus: Int
+
+    public init(powerState: PowerState, memoryMB: Int = 0, vcpus: Int = 0) {
+        self.powerState = powerState
+        self.memoryMB = memoryMB
+        self.vcpus = vcpus
+    }
+}
+
+/// Errors every driver reports in the same terms, so the compute manager can map them.
+public enum VirtDriverError: Error, Sendable, Hashable, CustomStringConvertible {
+    case instanceNotFound(UUID)
+    case instanceExists(UUID)
+    case spawnFailed(String)
+    case invalidState(String)
+    case unsupported(String)
+    case hypervisor(code: Int, message: String)
+
+    public var description: String {
+        switch self {
+        case .instanceNotFound(let id): "Instance \(id.uuidString.lowercased()) could not be found."
+        case .instanceExists(let id): "Instance \(id.uuidString.lowercased()) already exists."
+        case .spawnFailed(let why): "Build of instance failed: \(why)"
+        case .invalidState(let why): "Invalid instance state: \(why)"
+        case .unsupported(let what): "Driver does not support \(what)."
+        case .hypervisor(let code, let message): "Hypervisor error \(code): \(message)"
+        }
+    }
+}
+
+/// Everything a driver needs to build a guest.
+public struct SpawnRequest: Codable, Sendable, Hashable {
+    public var instance: InstanceRecord
+    /// Local path of the image bytes when an image service provided them.
+    public var imagePath: String?
+    public var imageProperties: [String: String]
+
+    public init(instance: InstanceRecord, imagePath: String? = nil, imageProperties: [String: String] = [:]) {
+        self.instance = instance
+        self.imagePath = imagePath
+        self.imageProperties = imageProperties
+    }
+}
+
+/// A hypervisor driver's small required core. Optional features are refining protocols
+/// (`ConsoleOutputDriver`, `PausableDriver`, …) the compute checks with `as? any …`.
+public protocol VirtDriver: Sendable {
+    /// The `compute_driver` value that selects this driver, e.g. `fake.FakeDriver`.
+    static var name: String { get }
+    static var configOptions: [ConfigOption] { get }
+    /// `context.host` is the compute host this instance of the driver serves.
+    init(context: PluginContext) throws
+    func initHost() async throws
+    func hostResources() async throws -> HostResources
+    func spawn(_ request: SpawnRequest) async throws
+    func destroy(_ instance: InstanceRecord) async throws
+    func reboot(_ instance: InstanceRecord, hard: Bool) async throws
+    func powerOff(_ instance: InstanceRecord) async throws
+    func powerOn(_ instance: InstanceRecord) async throws
+    func instanceInfo(_ instance: InstanceRecord) async throws -> InstanceInfo
+    func listInstances() async throws -> [UUID]
+}
+
+extension VirtDriver {
+    public static var configOptions: [ConfigOption] { [] }
+}
+
+public protocol ConsoleOutputDriver: VirtDriver {
+    func consoleOutput(_ instance: InstanceRecord) async throws -> String
+}
+
+public protocol PausableDriver: VirtDriver {
+    func pause(_ instance: InstanceRecord) async throws
+    func unpause(_ instance: InstanceRecord) async throws
+}
+
+public protocol SuspendableDriver: VirtDriver {
+    func suspend(_ instance: InstanceRecord) async throws
+    func resume(_ instance: InstanceRecord) async throws
+}
+
+/// Where a guest's VNC server listens.
+public struct ConsoleAddress: Codable, Sendable, Hashable {
+    public var host: String
+    public var port: Int
+    public init(host: String, port: Int) {
+        self.host = host
+        self.port = port
+    }
+}
+
+public protocol VNCConsoleDriver: VirtDriver {
+    func vncConsole(_ instance: InstanceRecord) async throws -> ConsoleAddress
+}
+
+/// A power-state change the hypervisor noticed by itself (libvirt lifecycle events).
+public struct LifecycleEvent: Sendable, Hashable {
+    public var instanceUUID: UUID
+    public var powerState: PowerState
+    public init(instanceUUID: UUID, powerState: PowerState) {
+        self.instanceUUID = instanceUUID
+        self.powerState = powerState
+    }
+}
+
+public protocol LifecycleEventDriver: VirtDriver {
+    func lifecycleEvents() -> AsyncStream<LifecycleEvent>
+}
