@@ -32,6 +32,8 @@ public struct HostResources: Codable, Sendable, Hashable {
 
 /// A compute node row: the driver's resources plus placement-style inventory and usage.
 public struct ComputeNodeRecord: Codable, Sendable, Hashable {
+    /// Integer id (the API shows it before microversion 2.53).
+    public var id: Int = 0
     public var uuid: UUID
     public var host: String
     public var resources: HostResources
@@ -87,6 +89,8 @@ public struct ComputeNodeRecord: Codable, Sendable, Hashable {
 
 /// A service row (`nova-compute`, `nova-scheduler`, …) with Nova's up/down inputs.
 public struct ServiceRecord: Codable, Sendable, Hashable {
+    /// Integer id (the API shows it before microversion 2.53).
+    public var id: Int = 0
     public var uuid: UUID
     public var host: String
     public var binary: String

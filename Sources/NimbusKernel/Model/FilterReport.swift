@@ -36,14 +36,13 @@ public struct NoValidHost: Error, Codable, Sendable, Hashable, CustomStringConve
     public var reason: String
     public var report: FilterReport
 
-    public init(reason: String = "", report: FilterReport) {
+    public init(reason: String = "There are not enough hosts available.", report: FilterReport) {
         self.reason = reason
         self.report = report
     }
 
-    public var message: String {
-        "No valid host was found. " + (reason.isEmpty ? "" : reason + " ") + report.description
-    }
+    /// The fault message, as Nova words it; the report goes in the fault's details.
+    public var message: String { reason.isEmpty ? "No valid host was found." : "No valid host was found. \(reason)" }
 
-    public var description: String { message }
+    public var description: String { "\(message) \(report.description)" }
 }

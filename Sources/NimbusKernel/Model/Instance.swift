@@ -87,6 +87,51 @@ public struct InstanceUpdate: Codable, Sendable {
         self.expectedTaskStates = expectedTaskStates
     }
 
+    // Double optionals do not survive JSON (`.some(nil)` decodes as "unchanged"), so fields being set to
+    // null travel in an explicit `cleared` list.
+    enum CodingKeys: String, CodingKey {
+        case vmState, taskState, powerState, host, node, launchedAt, terminatedAt, expectedTaskStates, cleared
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let cleared = Set(try c.decodeIfPresent([String].self, forKey: .cleared) ?? [])
+        vmState = try c.decodeIfPresent(VMState.self, forKey: .vmState)
+        taskState = cleared.contains("taskState") ? .some(nil) : try c.decodeIfPresent(TaskState.self, forKey: .taskState).map { .some($0) }
+        powerState = try c.decodeIfPresent(PowerState.self, forKey: .powerState)
+        host = cleared.contains("host") ? .some(nil) : try c.decodeIfPresent(String.self, forKey: .host).map { .some($0) }
+        node = cleared.contains("node") ? .some(nil) : try c.decodeIfPresent(String.self, forKey: .node).map { .some($0) }
+        launchedAt = try c.decodeIfPresent(Date.self, forKey: .launchedAt)
+        terminatedAt = try c.decodeIfPresent(Date.self, forKey: .terminatedAt)
+        expectedTaskStates = try c.decodeIfPresent([TaskState?].self, forKey: .expectedTaskStates)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        var cleared: [String] = []
+        try c.encodeIfPresent(vmState, forKey: .vmState)
+        switch taskState {
+        case .some(.some(let t)): try c.encode(t, forKey: .taskState)
+        case .some(.none): cleared.append("taskState")
+        case .none: break
+        }
+        try c.encodeIfPresent(powerState, forKey: .powerState)
+        switch host {
+        case .some(.some(let h)): try c.encode(h, forKey: .host)
+        case .some(.none): cleared.append("host")
+        case .none: break
+        }
+        switch node {
+        case .some(.some(let n)): try c.encode(n, forKey: .node)
+        case .some(.none): cleared.append("node")
+        case .none: break
+        }
+        try c.encodeIfPresent(launchedAt, forKey: .launchedAt)
+        try c.encodeIfPresent(terminatedAt, forKey: .terminatedAt)
+        try c.encodeIfPresent(expectedTaskStates, forKey: .expectedTaskStates)
+        if !cleared.isEmpty { try c.encode(cleared, forKey: .cleared) }
+    }
+
     public func apply(to record: inout InstanceRecord) {
         if let vmState { record.vmState = vmState }
         if let taskState { record.taskState = taskState }

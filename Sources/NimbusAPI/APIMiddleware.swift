@@ -1,0 +1,47 @@
+import HTTPTypes
+import Hummingbird
+import Logging
+import NimbusKernel
+
+/// Stamps every response with Nova's request-id and microversion headers, negotiates the microversion,
+/// and runs the handler with the request id as task-local context so RPC carries it across services.
+struct APIMiddleware: RouterMiddleware {
+    typealias Context = NimbusRequestContext
+
+    static let requestIDHeader = HTTPField.Name("X-OpenStack-Request-ID")!
+    static let computeRequestIDHeader = HTTPField.Name("X-Compute-Request-Id")!
+    static let vary = HTTPField.Name("Vary")!
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
+        -> Response
+    {
+        var context = context
+        let rid = RequestContext.newRequestID()
+        context.requestID = rid
+        let versioned = request.uri.path.hasPrefix("/v2.1")
+        var response: Response
+        do {
+            if versioned { context.microversion = try APIVersion.from(request.headers) }
+            let ctx = context
+            response = try await RequestContext.$requestID.withValue(rid) { try await next(request, ctx) }
+        } catch let error as NovaError {
+            response = try error.response(from: request, context: context)
+        } catch let error as HTTPError {
+            // Router errors (unknown path, wrong method) in Nova's body shape.
+            response = try NovaError(error.status, error.body ?? error.status.reasonPhrase).response(from: request,
+                                                                                                     context: context)
+        } catch {
+            context.logger.error("unexpected API error: \(error)", metadata: ["request_id": "\(rid)"])
+            response = try NovaError(.internalServerError, "Unexpected API Error. \(type(of: error))")
+                .response(from: request, context: context)
+        }
+        response.headers[Self.requestIDHeader] = rid
+        response.headers[Self.computeRequestIDHeader] = rid
+        if versioned {
+            response.headers[APIVersion.headerName] = "compute \(context.microversion)"
+            response.headers[APIVersion.legacyHeaderName] = "\(context.microversion)"
+            response.headers[Self.vary] = "OpenStack-API-Version, X-OpenStack-Nova-API-Version"
+        }
+        return response
+    }
+}

@@ -1,0 +1,180 @@
+import Foundation
+import Logging
+import NimbusKernel
+import NimbusRPC
+
+/// The compute manager of one host (nova/compute/manager.py, the parts Nimbus runs): builds with Nova's
+/// state transitions, reschedules on failure, and the instance operations the API casts or calls.
+public struct ComputeManager: Sendable {
+    public let host: String
+    let driver: any VirtDriver
+    let conductor: ConductorClient
+    let builds: BuildLimiter
+    let logger: Logger
+
+    init(host: String, driver: any VirtDriver, conductor: ConductorClient, maxConcurrentBuilds: Int, logger: Logger) {
+        self.host = host
+        self.driver = driver
+        self.conductor = conductor
+        self.builds = BuildLimiter(maxConcurrentBuilds)
+        self.logger = logger
+    }
+
+    public func endpoint() -> RPCEndpoint {
+        var e = RPCEndpoint(version: Topics.computeVersion)
+        e.on("build_and_run_instance") { (r: BuildInstanceRequest) in
+            await self.buildAndRun(r)
+            return Empty()
+        }
+        e.on("terminate_instance") { (op: InstanceOperation) in
+            try await self.terminate(op.instance)
+            return Empty()
+        }
+        e.on("reboot_instance") { (op: InstanceOperation) in
+            try await self.act(op.instance, from: [.rebooting, .rebootingHard], to: .active) {
+                try await driver.reboot(op.instance, hard: op.hard)
+            }
+            return Empty()
+        }
+        e.on("stop_instance") { (op: InstanceOperation) in
+            try await self.act(op.instance, from: [.poweringOff], to: .stopped) { try await driver.powerOff(op.instance) }
+            return Empty()
+        }
+        e.on("start_instance") { (op: InstanceOperation) in
+            try await self.act(op.instance, from: [.poweringOn], to: .active) { try await driver.powerOn(op.instance) }
+            return Empty()
+        }
+        e.on("pause_instance") { (op: InstanceOperation) in
+            let d = try Self.capability(driver, (any PausableDriver).self, "pause")
+            try await self.act(op.instance, from: [.pausing], to: .paused) { try await d.pause(op.instance) }
+            return Empty()
+        }
+        e.on("unpause_instance") { (op: InstanceOperation) in
+            let d = try Self.capability(driver, (any PausableDriver).self, "unpause")
+            try await self.act(op.instance, from: [.unpausing], to: .active) { try await d.unpause(op.instance) }
+            return Empty()
+        }
+        e.on("suspend_instance") { (op: InstanceOperation) in
+            let d = try Self.capability(driver, (any SuspendableDriver).self, "suspend")
+            try await self.act(op.instance, from: [.suspending], to: .suspended) { try await d.suspend(op.instance) }
+            return Empty()
+        }
+        e.on("resume_instance") { (op: InstanceOperation) in
+            let d = try Self.capability(driver, (any SuspendableDriver).self, "resume")
+            try await self.act(op.instance, from: [.resuming], to: .active) { try await d.resume(op.instance) }
+            return Empty()
+        }
+        e.on("get_console_output") { (op: InstanceOperation) in
+            let d = try Self.capability(driver, (any ConsoleOutputDriver).self, "console output")
+            let text = try await d.consoleOutput(op.instance)
+            guard let n = op.length, n >= 0 else { return text }
+            let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+            let trimmed = lines.last == "" ? lines.dropLast() : lines[...]
+            return trimmed.suffix(n).joined(separator: "\n") + (n > 0 ? "\n" : "")
+        }
+        return e
+    }
+
+    static func capability<T>(_ driver: any VirtDriver, _: T.Type, _ what: String) throws -> T {
+        guard let d = driver as? T else {
+            throw RemoteError(type: "NotImplemented", message: "Driver \(type(of: driver).name) does not support \(what).")
+        }
+        return d
+    }
+
+    // MARK: build
+
+    func buildAndRun(_ req: BuildInstanceRequest) async {
+        await builds.acquire()
+        await RequestContext.$requestID.withValue(RequestContext.requestID) {
+            await build(req)
+        }
+        await builds.release()
+    }
+
+    private func build(_ req: BuildInstanceRequest) async {
+        let uuid = req.instance.uuid
+        let started = Date()
+        var instance = req.instance
+        do {
+            instance = try await conductor.update(uuid, InstanceUpdate(
+                taskState: .some(nil), host: .some(host), node: .some(req.selection.nodename),
+                expectedTaskStates: [.scheduling]))
+            for (next, expected) in [(TaskState.networking, TaskState?.none), (.blockDeviceMapping, .networking),
+                                     (.spawning, .blockDeviceMapping)] {
+                instance = try await conductor.update(uuid, InstanceUpdate(taskState: .some(next),
+                                                                           expectedTaskStates: [expected]))
+            }
+            try await driver.spawn(SpawnRequest(instance: instance, imageProperties: req.spec.imageProperties))
+            let info = try await driver.instanceInfo(instance)
+            try await conductor.update(uuid, InstanceUpdate(
+                vmState: .active, taskState: .some(nil), powerState: info.powerState, launchedAt: Date(),
+                expectedTaskStates: [.spawning]))
+            try? await conductor.buildResult(node: req.selection.nodename, success: true)
+            await recordEvent(uuid, started: started, result: "Success")
+        } catch where error.isInstanceGone {
+            // Deleted while building: undo what we did here; the delete path owns the record.
+            logger.info("instance deleted during build", metadata: ["instance": "\(uuid)"])
+            try? await driver.destroy(instance)
+            try? await conductor.release(uuid)
+        } catch {
+            await buildFailed(req, instance: instance, error: error, started: started)
+        }
+    }
+
+    private func buildFailed(_ req: BuildInstanceRequest, instance: InstanceRecord, error: any Error, started: Date) async {
+        let uuid = req.instance.uuid
+        logger.warning("build failed on \(host): \(error)", metadata: ["instance": "\(uuid)"])
+        try? await driver.destroy(instance)
+        try? await conductor.buildResult(node: req.selection.nodename, success: false)
+        await recordEvent(uuid, started: started, result: "Error", traceback: "\(error)")
+        do {
+            try await conductor.release(uuid)
+            if req.retryEnabled {
+                try await conductor.update(uuid, InstanceUpdate(taskState: .some(.scheduling), host: .some(nil),
+                                                                node: .some(nil)))
+                try await conductor.task.cast("build_instances", RescheduleRequest(
+                    instanceUUID: uuid, spec: req.spec, alternates: req.alternates, attempt: req.attempt,
+                    failedHost: host, error: "\(error)"))
+            } else {
+                try await conductor.update(uuid, InstanceUpdate(vmState: .error, taskState: .some(nil),
+                                                                host: .some(nil), node: .some(nil)))
+                try await conductor.fault(InstanceFault(instanceUUID: uuid, code: 500,
+                                                        message: "Build of instance \(uuid.uuidString.lowercased()) aborted: \(error)",
+                                                        host: host))
+            }
+        } catch {
+            logger.error("could not hand back failed build", metadata: ["instance": "\(uuid)", "error": "\(error)"])
+        }
+    }
+
+    private func recordEvent(_ uuid: UUID, started: Date, result: String, traceback: String? = nil) async {
+        guard let rid = RequestContext.requestID else { return }
+        try? await conductor.event(ConductorAPI.ActionEvent(
+            instance: uuid, requestID: rid, event: "compute__do_build_and_run_instance", host: host, start: started,
+            finish: Date(), result: result, traceback: traceback))
+    }
+
+    // MARK: other operations
+
+    func terminate(_ instance: InstanceRecord) async throws {
+        try await driver.destroy(instance)
+        try await conductor.destroyed(instance.uuid)
+    }
+
+    /// Runs a driver operation for an instance whose task state the API already set; on success the new
+    /// vm_state and the driver's power state are saved, on failure the task state is cleared (Nova's
+    /// `reverts_task_state`).
+    func act(_ instance: InstanceRecord, from: [TaskState], to vmState: VMState,
+             _ op: @Sendable () async throws -> Void) async throws {
+        do {
+            try await op()
+        } catch {
+            _ = try? await conductor.update(instance.uuid, InstanceUpdate(taskState: .some(nil)))
+            throw error
+        }
+        let power = (try? await driver.instanceInfo(instance).powerState) ?? .noState
+        try await conductor.update(instance.uuid, InstanceUpdate(
+            vmState: vmState, taskState: .some(nil), powerState: power, expectedTaskStates: from.map { $0 }))
+    }
+}

@@ -1,0 +1,110 @@
+import Foundation
+import Logging
+import NimbusKernel
+import NimbusRPC
+import ServiceLifecycle
+
+/// One `nova-compute`: initialises its driver, registers through the conductor, serves `compute.<host>`,
+/// heartbeats every `report_interval` and refreshes its node's resources every `update_resources_interval`.
+public final class ComputeService: Service, Sendable {
+    public let host: String
+    public let manager: ComputeManager
+    let driver: any VirtDriver
+    let conductor: ConductorClient
+    let transport: any Transport
+    let timing: ServiceTiming
+    let resourceInterval: Double
+    let inventory: InventorySettings
+    let logger: Logger
+    /// Set by the daemon when the transport needs peers to learn this compute's address (ZeroMQ).
+    let rpcEndpoint: String?
+    let rpcPublicKey: String?
+
+    public init(host: String, registry: PluginRegistry, transport: any Transport, config: NimbusConfig,
+                logger: Logger, rpcEndpoint: String? = nil, rpcPublicKey: String? = nil) throws {
+        var logger = logger
+        logger[metadataKey: "host"] = "\(host)"
+        self.host = host
+        let driverName = config.string("DEFAULT", "compute_driver", default: "fake.FakeDriver")
+        self.driver = try registry.makeVirtDriver(named: driverName,
+                                                  context: PluginContext(config: config, logger: logger, host: host))
+        let timeout = Duration.seconds(try config.double("DEFAULT", "rpc_response_timeout", default: 60))
+        self.conductor = ConductorClient(transport: transport, timeout: timeout)
+        self.transport = transport
+        self.timing = try ServiceTiming(config: config)
+        self.resourceInterval = try config.double("DEFAULT", "update_resources_interval", default: 60)
+        self.inventory = try Self.inventory(config)
+        self.manager = ComputeManager(host: host, driver: driver, conductor: conductor,
+                                      maxConcurrentBuilds: try config.int("compute", "max_concurrent_builds", default: 10),
+                                      logger: logger)
+        self.logger = logger
+        self.rpcEndpoint = rpcEndpoint
+        self.rpcPublicKey = rpcPublicKey
+    }
+
+    static func inventory(_ c: NimbusConfig) throws -> InventorySettings {
+        let reservedDiskMB = try c.int("DEFAULT", "reserved_host_disk_mb", default: 0)
+        return InventorySettings(
+            reserved: Resources(vcpus: try c.int("DEFAULT", "reserved_host_cpus", default: 0),
+                                memoryMB: try c.int("DEFAULT", "reserved_host_memory_mb", default: 512),
+                                diskGB: (reservedDiskMB + 1023) / 1024),
+            cpuRatio: try c.double("DEFAULT", "cpu_allocation_ratio"),
+            ramRatio: try c.double("DEFAULT", "ram_allocation_ratio"),
+            diskRatio: try c.double("DEFAULT", "disk_allocation_ratio"),
+            initialCPURatio: try c.double("DEFAULT", "initial_cpu_allocation_ratio", default: 4.0),
+            initialRAMRatio: try c.double("DEFAULT", "initial_ram_allocation_ratio", default: 1.0),
+            initialDiskRatio: try c.double("DEFAULT", "initial_disk_allocation_ratio", default: 1.0))
+    }
+
+    /// Registers the service and reports resources; after this the scheduler can pick the host.
+    public func register() async throws -> ServiceRecord {
+        try await driver.initHost()
+        let service = try await conductor.db.call(
+            "service_register",
+            ConductorAPI.RegisterService(host: host, binary: "nova-compute", topic: Topics.compute,
+                                         rpcEndpoint: rpcEndpoint, rpcPublicKey: rpcPublicKey),
+            returning: ServiceRecord.self)
+        _ = try await conductor.db.call("service_heartbeat", ConductorAPI.UUIDArg(service.uuid),
+                                        returning: ServiceRecord.self)
+        try await reportResources()
+        return service
+    }
+
+    func reportResources() async throws {
+        let resources = try await driver.hostResources()
+        _ = try await conductor.db.call("compute_node_update",
+                                        ConductorAPI.NodeUpdate(host: host, resources: resources, inventory: inventory),
+                                        returning: ComputeNodeRecord.self)
+    }
+
+    public func run() async throws {
+        let (ready, readyContinuation) = AsyncStream.makeStream(of: Void.self)
+        let server = RPCServer(transport: transport, target: TransportTarget(topic: Topics.compute, server: host),
+                               endpoints: [manager.endpoint()], logger: logger, ready: readyContinuation)
+        try await withThrowingDiscardingTaskGroup { group in
+            group.addTask { try await server.run() }
+            for await _ in ready { break }  // listen before registering, so no build is cast into the void
+            let service = try await register()
+            logger.info("compute service started", metadata: ["driver": "\(type(of: driver).name)"])
+            group.addTask { await self.periodic(every: self.timing.reportInterval) { try await self.heartbeat(service) } }
+            group.addTask { await self.periodic(every: self.resourceInterval) { try await self.reportResources() } }
+        }
+    }
+
+    func heartbeat(_ service: ServiceRecord) async throws {
+        _ = try await conductor.db.call("service_heartbeat", ConductorAPI.UUIDArg(service.uuid),
+                                        returning: ServiceRecord.self)
+    }
+
+    /// Runs `body` every `seconds` until cancelled or graceful shutdown; failures are logged, not fatal.
+    func periodic(every seconds: Double, _ body: @escaping @Sendable () async throws -> Void) async {
+        await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                do { try await Task.sleep(for: .seconds(seconds)) } catch { return }
+                do { try await body() } catch {
+                    self.logger.warning("periodic task failed: \(error)")
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,129 @@
+import Foundation
+import Logging
+import NimbusAPI
+import NimbusCompute
+import NimbusConductor
+import NimbusKernel
+import NimbusRPC
+import NimbusScheduler
+import NimbusStore
+import ServiceLifecycle
+import Synchronization
+import UnixSignals
+
+/// Every role in one process: API, scheduler, conductor and N compute hosts (fake by default),
+/// sharing one embedded SQLite store and the in-process transport unless `transport_url` says otherwise.
+public final class AllInOne: Sendable {
+    public let runtime: NimbusRuntime
+    public let store: NimbusStore
+    public let transport: any Transport
+    public let computeHosts: [String]
+    let api: ComputeAPI
+    let scheduler: SchedulerManager
+    let conductor: ConductorManager
+    private let state = Mutex(State())
+
+    struct State {
+        var port: Int?
+        var portWaiters: [CheckedContinuation<Int, Never>] = []
+        var computeTasks: [String: Task<Void, any Error>] = [:]
+    }
+
+    public init(runtime: NimbusRuntime, fakeHosts: Int) throws {
+        self.runtime = runtime
+        store = try runtime.openStore(migrate: true)
+        transport = try runtime.makeTransport()
+        let driver = runtime.config.string("DEFAULT", "compute_driver", default: "fake.FakeDriver")
+        computeHosts = driver == "fake.FakeDriver" && fakeHosts > 0
+            ? (1...fakeHosts).map { "fake-\($0)" } : [runtime.host]
+        api = try ComputeAPI(store: store, transport: transport, config: runtime.config, logger: runtime.logger)
+        scheduler = try SchedulerManager(store: store, registry: runtime.registry, config: runtime.config,
+                                         logger: runtime.logger)
+        conductor = try ConductorManager(store: store, transport: transport, config: runtime.config,
+                                         logger: runtime.logger)
+    }
+
+    /// Seeds devstack's default flavors when there are none, so a fresh all-in-one can boot at once.
+    public func seedDefaultFlavors() async throws {
+        guard try await store.flavors().isEmpty else { return }
+        for (id, name, ram, vcpus, disk) in [("1", "m1.tiny", 512, 1, 1), ("2", "m1.small", 2048, 1, 20),
+                                             ("3", "m1.medium", 4096, 2, 40), ("4", "m1.large", 8192, 4, 80),
+                                             ("5", "m1.xlarge", 16384, 8, 160)] {
+            _ = try await store.createFlavor(Flavor(id: id, name: name, memoryMB: ram, vcpus: vcpus, rootGB: disk))
+        }
+    }
+
+    /// The API's bound port, once it listens.
+    public func apiPort() async -> Int {
+        await withCheckedContinuation { c in
+            let port: Int? = state.withLock { s in
+                if let p = s.port { return p }
+                s.portWaiters.append(c)
+                return nil
+            }
+            if let port { c.resume(returning: port) }
+        }
+    }
+
+    private func bound(_ port: Int) {
+        let waiters = state.withLock { s in
+            s.port = port
+            defer { s.portWaiters = [] }
+            return s.portWaiters
+        }
+        for w in waiters { w.resume(returning: port) }
+    }
+
+    /// Runs until cancelled or a shutdown signal (SIGTERM/SIGINT) arrives.
+    public func run(handleSignals: Bool = true) async throws {
+        let cfg = runtime.config
+        let log = runtime.logger
+        let schedulerServer = RPCServer(transport: transport, target: TransportTarget(topic: Topics.scheduler,
+                                                                                      server: runtime.host),
+                                        endpoints: [scheduler.endpoint()], logger: log)
+        let conductorServer = RPCServer(transport: transport, target: TransportTarget(topic: Topics.conductor,
+                                                                                      server: runtime.host),
+                                        endpoints: conductor.endpoints(), logger: log)
+        let apiServer = APIServerService(
+            api: api, host: cfg.string("DEFAULT", "osapi_compute_listen", default: "127.0.0.1"),
+            port: try cfg.int("DEFAULT", "osapi_compute_listen_port", default: 8774), logger: log,
+            onBound: { [weak self] port in self?.bound(port) })
+        let computes = ComputeFleet(owner: self)
+        let group = ServiceGroup(configuration: .init(
+            services: [.init(service: schedulerServer), .init(service: conductorServer), .init(service: computes),
+                       .init(service: apiServer)],
+            gracefulShutdownSignals: handleSignals ? [.sigterm, .sigint] : [], logger: log))
+        try await group.run()
+    }
+
+    /// Starts one compute host as its own task, so it can be stopped alone (as if its process died).
+    func startCompute(_ host: String) throws {
+        let service = try ComputeService(host: host, registry: runtime.registry, transport: transport,
+                                         config: runtime.config, logger: runtime.logger)
+        // Unstructured on purpose: each compute is an independent "process" that tests may stop.
+        let task = Task { try await service.run() }
+        state.withLock { $0.computeTasks[host] = task }
+    }
+
+    /// Stops a compute host: its RPC server and heartbeats end, as when `nimbus compute` is killed.
+    public func stopCompute(_ host: String) async {
+        let task = state.withLock { $0.computeTasks.removeValue(forKey: host) }
+        task?.cancel()
+        _ = await task?.result
+    }
+
+    func stopAllComputes() async {
+        for host in state.withLock({ Array($0.computeTasks.keys) }) { await stopCompute(host) }
+    }
+}
+
+/// Runs the all-in-one's compute hosts under the service group.
+struct ComputeFleet: Service {
+    let owner: AllInOne
+
+    func run() async throws {
+        for host in owner.computeHosts { try owner.startCompute(host) }
+        try? await gracefulShutdown()
+        await owner.stopAllComputes()
+    }
+}

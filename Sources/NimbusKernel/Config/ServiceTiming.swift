@@ -1,0 +1,17 @@
+/// `report_interval` and `service_down_time`, with Nova's auto-correction: if the down time is not longer
+/// than the report interval, it becomes `int(report_interval * 2.5)`.
+public struct ServiceTiming: Sendable, Hashable {
+    public var reportInterval: Double
+    public var serviceDownTime: Double
+
+    public init(config: NimbusConfig) throws {
+        let interval = try config.double("DEFAULT", "report_interval", default: 10)
+        let down = try config.double("DEFAULT", "service_down_time", default: 60)
+        self.init(reportInterval: interval, serviceDownTime: down)
+    }
+
+    public init(reportInterval: Double, serviceDownTime: Double) {
+        self.reportInterval = reportInterval
+        self.serviceDownTime = serviceDownTime <= reportInterval ? (reportInterval * 2.5).rounded(.down) : serviceDownTime
+    }
+}

@@ -1,0 +1,34 @@
+import NimbusKernel
+
+/// Runs the enabled filters in order, counting what each kept and why it removed hosts
+/// (nova/filters.py `get_filtered_objects`, plus the reasons Nova only logs).
+public struct FilterPipeline: Sendable {
+    public let filters: [any HostFilter]
+
+    public init(filters: [any HostFilter]) { self.filters = filters }
+
+    /// `index` is the instance's position in a multi-create: once-per-request filters run only for the first.
+    public func run(_ hosts: [HostState], spec: RequestSpec, index: Int = 0) throws -> ([HostState], [FilterReport.Step]) {
+        var current = hosts
+        var steps: [FilterReport.Step] = []
+        for filter in filters {
+            // Nova stops at the first step that leaves no host; later filters have nothing to say.
+            if current.isEmpty { break }
+            if index > 0 && filter.runOncePerRequest { continue }
+            if spec.isRebuild && !filter.runOnRebuild { continue }
+            var kept: [HostState] = []
+            kept.reserveCapacity(current.count)
+            var reasons: [String: Int] = [:]
+            for host in current {
+                switch try filter.filter(host, spec) {
+                case .pass: kept.append(host)
+                case .reject(let reason): reasons[reason, default: 0] += 1
+                }
+            }
+            steps.append(FilterReport.Step(name: type(of: filter).name, hostsIn: current.count,
+                                           hostsOut: kept.count, reasons: reasons))
+            current = kept
+        }
+        return (current, steps)
+    }
+}

@@ -1,0 +1,132 @@
+import Foundation
+import Logging
+import NimbusKernel
+import NimbusRPC
+import NimbusStore
+
+/// Arguments of `select_destinations` (scheduler RPC API).
+public struct SelectDestinationsRequest: Codable, Sendable {
+    public var spec: RequestSpec
+    public var instanceUUIDs: [UUID]
+
+    public init(spec: RequestSpec, instanceUUIDs: [UUID]) {
+        self.spec = spec
+        self.instanceUUIDs = instanceUUIDs
+    }
+}
+
+/// The scheduler: pre-filter, filters, weighers, claims in weighted order, alternates.
+public struct SchedulerManager: Sendable {
+    public static let rpcVersion = "4.5"
+
+    public let hostManager: HostManager
+    public let filters: FilterPipeline
+    public let weighers: WeighPipeline
+    public let maxAttempts: Int
+    public let hostSubsetSize: Int
+    public let shuffleBestSameWeighed: Bool
+    let logger: Logger
+
+    public init(store: NimbusStore, registry: PluginRegistry, config: NimbusConfig, logger: Logger) throws {
+        let context = PluginContext(config: config, logger: logger)
+        let filterNames = config.list("filter_scheduler", "enabled_filters") ?? CoreOptions.defaultFilters
+        self.filters = FilterPipeline(filters: try registry.makeFilters(named: filterNames, context: context))
+        self.weighers = WeighPipeline(weighers: try registry.makeWeighers(
+            named: config.list("filter_scheduler", "weight_classes"), context: context))
+        self.hostManager = HostManager(store: store, serviceDownTime: try ServiceTiming(config: config).serviceDownTime)
+        self.maxAttempts = max(1, try config.int("scheduler", "max_attempts", default: 3))
+        self.hostSubsetSize = max(1, try config.int("filter_scheduler", "host_subset_size", default: 1))
+        self.shuffleBestSameWeighed = try config.bool("filter_scheduler", "shuffle_best_same_weighed_hosts",
+                                                      default: false)
+        self.logger = logger
+    }
+
+    /// The RPC endpoint served on topic `scheduler`.
+    public func endpoint() -> RPCEndpoint {
+        var e = RPCEndpoint(version: Self.rpcVersion)
+        e.on("select_destinations") { (req: SelectDestinationsRequest) in
+            try await self.selectDestinations(req.spec, instanceUUIDs: req.instanceUUIDs)
+        }
+        return e
+    }
+
+    /// Per instance: `[chosen] + up to max_attempts − 1 alternates`. The chosen host is claimed; alternates are not.
+    /// If any instance of the request finds no host, every claim made for the request is released.
+    public func selectDestinations(_ spec: RequestSpec, instanceUUIDs: [UUID]) async throws -> [[Selection]] {
+        let (candidates, prefilter) = try await hostManager.candidates(for: spec)
+        var hosts = candidates.filter { !spec.ignoreHosts.contains($0.host) }
+        let resources = spec.flavor.resources
+        var result: [[Selection]] = []
+        var claimed: [UUID] = []
+        do {
+            for (index, consumer) in instanceUUIDs.enumerated() {
+                let (passed, steps) = try filters.run(hosts, spec: spec, index: index)
+                let ranked = order(weighers.weigh(passed, spec: spec).map(\.host))
+                var chosen: HostState?
+                for host in ranked where try await claim(consumer, on: host, resources, spec) {
+                    chosen = host
+                    break
+                }
+                guard let chosen else {
+                    var report = FilterReport(steps: [prefilter] + steps)
+                    if !passed.isEmpty {
+                        report.steps.append(FilterReport.Step(
+                            name: "Claim", hostsIn: passed.count, hostsOut: 0,
+                            reasons: ["capacity taken by a concurrent request": passed.count]))
+                    }
+                    let reason = instanceUUIDs.count > 1
+                        ? "There are not enough hosts available for instance \(index + 1) of \(instanceUUIDs.count)."
+                        : "There are not enough hosts available."
+                    throw NoValidHost(reason: reason, report: report)
+                }
+                claimed.append(consumer)
+                if let i = hosts.firstIndex(where: { $0.uuid == chosen.uuid }) {
+                    hosts[i].consume(spec.flavor)
+                    hosts[i].generation += 1
+                    hosts[i].instanceUUIDs.insert(consumer)
+                }
+                let alternates = ranked.lazy.filter { $0.uuid != chosen.uuid && Self.fits($0, spec.flavor) }
+                    .prefix(maxAttempts - 1)
+                result.append([Self.selection(chosen, resources)] + alternates.map { Self.selection($0, resources) })
+            }
+        } catch {
+            for consumer in claimed { _ = try? await hostManager.store.releaseAllocations(consumer: consumer) }
+            throw error
+        }
+        return result
+    }
+
+    /// Claims with the generation we saw; if another scheduler moved the provider on, retry with a fresh check
+    /// (Placement clients retry generation conflicts the same way).
+    private func claim(_ consumer: UUID, on host: HostState, _ r: Resources, _ spec: RequestSpec) async throws -> Bool {
+        let store = hostManager.store
+        do {
+            return try await store.claim(consumer: consumer, node: host.uuid, resources: r,
+                                         expectedGeneration: host.generation, projectID: spec.projectID,
+                                         userID: spec.userID)
+        } catch StoreError.generationConflict {
+            return try await store.claim(consumer: consumer, node: host.uuid, resources: r, projectID: spec.projectID,
+                                         userID: spec.userID)
+        }
+    }
+
+    /// `shuffle_best_same_weighed_hosts` and `host_subset_size` (nova/scheduler/filter_scheduler.py).
+    private func order(_ ranked: [HostState]) -> [HostState] {
+        guard !ranked.isEmpty else { return ranked }
+        var hosts = ranked
+        if hostSubsetSize > 1 {
+            let pick = Int.random(in: 0..<min(hostSubsetSize, hosts.count))
+            hosts.insert(hosts.remove(at: pick), at: 0)
+        }
+        return hosts
+    }
+
+    static func fits(_ h: HostState, _ f: Flavor) -> Bool {
+        Double(h.vcpusUsed + f.vcpus) <= Double(h.vcpusTotal) * h.cpuAllocationRatio
+            && h.freeRAMMB >= f.memoryMB && h.freeDiskMB >= (f.rootGB + f.ephemeralGB) * 1024
+    }
+
+    static func selection(_ h: HostState, _ r: Resources) -> Selection {
+        Selection(host: h.host, nodename: h.nodename, nodeUUID: h.uuid, resources: r)
+    }
+}

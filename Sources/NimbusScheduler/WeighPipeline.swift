@@ -1,0 +1,45 @@
+import NimbusKernel
+
+/// Nova's weighing (nova/weights.py): per weigher, clamp, normalise to 0…1 (using minval/maxval when set),
+/// multiply (config, or the minimum of per-aggregate overrides), sum, sort descending (stable).
+public struct WeighPipeline: Sendable {
+    public let weighers: [any HostWeigher]
+
+    public init(weighers: [any HostWeigher]) { self.weighers = weighers }
+
+    public struct Weighed: Sendable {
+        public var host: HostState
+        public var weight: Double
+    }
+
+    public func weigh(_ hosts: [HostState], spec: RequestSpec) -> [Weighed] {
+        var totals = [Double](repeating: 0, count: hosts.count)
+        // Fewer than two hosts: nothing to compare, all weights stay 0.
+        if hosts.count >= 2 {
+            for w in weighers {
+                var raw = hosts.map { w.weigh($0, spec) }
+                if let lo = w.minval { raw = raw.map { max($0, lo) } }
+                if let hi = w.maxval { raw = raw.map { min($0, hi) } }
+                let lo = w.minval ?? raw.min()!
+                let hi = w.maxval ?? raw.max()!
+                guard hi != lo else { continue }
+                for i in hosts.indices {
+                    totals[i] += Self.multiplier(w, hosts[i]) * (raw[i] - lo) / (hi - lo)
+                }
+            }
+        }
+        var out = hosts.indices.map { Weighed(host: hosts[$0], weight: totals[$0]) }
+        // Stable sort by descending weight: ties keep input (host name) order.
+        out = out.enumerated().sorted { a, b in
+            a.element.weight != b.element.weight ? a.element.weight > b.element.weight : a.offset < b.offset
+        }.map(\.element)
+        return out
+    }
+
+    /// Per-aggregate override: the aggregate metadata key named like the option; the minimum wins;
+    /// unparsable values fall back to the configured multiplier.
+    static func multiplier(_ w: any HostWeigher, _ host: HostState) -> Double {
+        let overrides = host.aggregates.compactMap { $0.metadata[w.multiplierOption].flatMap(Double.init) }
+        return overrides.min() ?? w.multiplier
+    }
+}

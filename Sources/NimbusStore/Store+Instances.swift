@@ -1,0 +1,163 @@
+import Foundation
+import GRDB
+import NimbusKernel
+
+extension InstanceRecord {
+    init(row: Row) throws {
+        func date(_ c: String) -> Date? { (row[c] as Double?).map(Date.init(db:)) }
+        self.init(
+            uuid: UUID(uuidString: row["uuid"])!, name: row["display_name"], projectID: row["project_id"],
+            userID: row["user_id"], flavor: try JSONColumn.decode(Flavor.self, row["flavor"]),
+            imageRef: row["image_ref"], vmState: VMState(rawValue: row["vm_state"]) ?? .error,
+            taskState: (row["task_state"] as String?).flatMap(TaskState.init(rawValue:)),
+            powerState: PowerState(rawValue: row["power_state"]) ?? .noState, host: row["host"], node: row["node"],
+            availabilityZone: row["availability_zone"], reservationID: row["reservation_id"],
+            launchIndex: row["launch_index"], keyName: row["key_name"],
+            metadata: try JSONColumn.decode([String: String].self, row["metadata"]), userData: row["user_data"],
+            createdAt: Date(db: row["created_at"]), updatedAt: date("updated_at"), launchedAt: date("launched_at"),
+            terminatedAt: date("terminated_at"), deletedAt: date("deleted_at"))
+    }
+}
+
+/// Filters for listing instances (`GET /servers` query parameters the store can apply).
+public struct InstanceQuery: Sendable {
+    public var projectID: String?
+    public var host: String?
+    public var name: String?
+    public var includeDeleted = false
+    public var limit: Int?
+    public var marker: UUID?
+
+    public init(projectID: String? = nil, host: String? = nil, name: String? = nil, includeDeleted: Bool = false,
+                limit: Int? = nil, marker: UUID? = nil) {
+        self.projectID = projectID
+        self.host = host
+        self.name = name
+        self.includeDeleted = includeDeleted
+        self.limit = limit
+        self.marker = marker
+    }
+}
+
+extension NimbusStore {
+    /// Creates the instance rows, their request specs and `create` actions in one transaction.
+    public func createInstances(_ instances: [InstanceRecord], spec: RequestSpec, requestID: String) async throws {
+        let specJSON = try JSONColumn.encode(spec)
+        try await db.write { db in
+            for i in instances {
+                try db.execute(sql: """
+                    INSERT INTO instances (uuid, display_name, project_id, user_id, flavor, image_ref, vm_state,
+                      task_state, power_state, host, node, availability_zone, reservation_id, launch_index, key_name,
+                      metadata, user_data, created_at, updated_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """, arguments: [i.uuid.db, i.name, i.projectID, i.userID, try JSONColumn.encode(i.flavor),
+                                     i.imageRef, i.vmState.rawValue, i.taskState?.rawValue, i.powerState.rawValue,
+                                     i.host, i.node, i.availabilityZone, i.reservationID, i.launchIndex, i.keyName,
+                                     try JSONColumn.encode(i.metadata), i.userData, i.createdAt.dbValue,
+                                     i.createdAt.dbValue])
+                try db.execute(sql: "INSERT INTO request_specs (instance_uuid, spec) VALUES (?, ?)",
+                               arguments: [i.uuid.db, specJSON])
+                try db.execute(sql: """
+                    INSERT INTO instance_actions (instance_uuid, action, request_id, user_id, project_id, start_time)
+                    VALUES (?, 'create', ?, ?, ?, ?)
+                    """, arguments: [i.uuid.db, requestID, i.userID, i.projectID, i.createdAt.dbValue])
+            }
+        }
+    }
+
+    /// A live (not deleted) instance, or nil.
+    public func instance(_ uuid: UUID) async throws -> InstanceRecord? {
+        try await db.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM instances WHERE uuid = ? AND deleted = 0", arguments: [uuid.db])
+                .map(InstanceRecord.init(row:))
+        }
+    }
+
+    public func instances(_ q: InstanceQuery = InstanceQuery()) async throws -> [InstanceRecord] {
+        try await db.read { db in
+            var sql = "SELECT * FROM instances WHERE 1 = 1"
+            var args: [any DatabaseValueConvertible] = []
+            if !q.includeDeleted { sql += " AND deleted = 0" }
+            if let p = q.projectID { sql += " AND project_id = ?"; args.append(p) }
+            if let h = q.host { sql += " AND host = ?"; args.append(h) }
+            if let n = q.name { sql += " AND display_name = ?"; args.append(n) }
+            if let m = q.marker {
+                // Newest first, as Nova sorts by created_at desc, id desc; the marker row bounds the page.
+                guard let row = try Row.fetchOne(db, sql: "SELECT created_at FROM instances WHERE uuid = ?",
+                                                 arguments: [m.db]) else {
+                    throw StoreError.notFound(kind: "marker", id: m.db)
+                }
+                sql += " AND (created_at < ? OR (created_at = ? AND uuid < ?))"
+                args += [row["created_at"] as Double, row["created_at"] as Double, m.db]
+            }
+            sql += " ORDER BY created_at DESC, uuid DESC"
+            if let l = q.limit { sql += " LIMIT ?"; args.append(l) }
+            return try Row.fetchAll(db, sql: sql, arguments: StatementArguments(args)).map(InstanceRecord.init(row:))
+        }
+    }
+
+    /// Applies an update, honouring `expectedTaskStates` the way Nova's `instance.save(expected_task_state=…)`
+    /// does: a mismatch throws and writes nothing.
+    @discardableResult
+    public func updateInstance(_ uuid: UUID, _ update: InstanceUpdate) async throws -> InstanceRecord {
+        try await db.write { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM instances WHERE uuid = ? AND deleted = 0",
+                                             arguments: [uuid.db])
+            else { throw StoreError.notFound(kind: "Instance", id: uuid.db) }
+            var i = try InstanceRecord(row: row)
+            if let expected = update.expectedTaskStates, !expected.contains(i.taskState) {
+                throw StoreError.unexpectedTaskState(instance: uuid, actual: i.taskState?.rawValue,
+                                                     expected: expected.map { $0?.rawValue })
+            }
+            update.apply(to: &i)
+            try db.execute(sql: """
+                UPDATE instances SET vm_state = ?, task_state = ?, power_state = ?, host = ?, node = ?,
+                  launched_at = ?, terminated_at = ?, updated_at = ? WHERE uuid = ?
+                """, arguments: [i.vmState.rawValue, i.taskState?.rawValue, i.powerState.rawValue, i.host, i.node,
+                                 i.launchedAt?.dbValue, i.terminatedAt?.dbValue, Date().dbValue, uuid.db])
+            return i
+        }
+    }
+
+    /// Marks an instance deleted (Nova soft-deletes the row; `GET` then answers 404) and frees its allocations.
+    public func markDeleted(_ uuid: UUID) async throws {
+        try await db.write { db in
+            let now = Date().dbValue
+            try db.execute(sql: """
+                UPDATE instances SET vm_state = 'deleted', task_state = NULL, power_state = 0, deleted = 1,
+                  deleted_at = ?, terminated_at = COALESCE(terminated_at, ?), updated_at = ? WHERE uuid = ?
+                """, arguments: [now, now, now, uuid.db])
+        }
+        try await releaseAllocations(consumer: uuid)
+    }
+
+    public func requestSpec(_ uuid: UUID) async throws -> RequestSpec? {
+        try await db.read { db in
+            try String.fetchOne(db, sql: "SELECT spec FROM request_specs WHERE instance_uuid = ?", arguments: [uuid.db])
+                .map { try JSONColumn.decode(RequestSpec.self, $0) }
+        }
+    }
+
+    // MARK: faults
+
+    public func addFault(_ f: InstanceFault) async throws {
+        try await db.write { db in
+            try db.execute(sql: """
+                INSERT INTO instance_faults (instance_uuid, code, message, details, host, created_at)
+                VALUES (?, ?, ?, ?, ?, ?)
+                """, arguments: [f.instanceUUID.db, f.code, f.message, f.details, f.host, f.createdAt.dbValue])
+        }
+    }
+
+    /// The newest fault of an instance (what `GET /servers/{id}` shows as `fault`).
+    public func latestFault(_ uuid: UUID) async throws -> InstanceFault? {
+        try await db.read { db in
+            try Row.fetchOne(db, sql: """
+                SELECT * FROM instance_faults WHERE instance_uuid = ? ORDER BY id DESC LIMIT 1
+                """, arguments: [uuid.db]).map {
+                InstanceFault(instanceUUID: uuid, code: $0["code"], message: $0["message"], details: $0["details"],
+                              host: $0["host"], createdAt: Date(db: $0["created_at"]))
+            }
+        }
+    }
+}

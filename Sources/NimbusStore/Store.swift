@@ -1,0 +1,96 @@
+import Foundation
+import GRDB
+import NimbusKernel
+
+/// Errors of the store that callers act on.
+public enum StoreError: Error, Sendable, Hashable, CustomStringConvertible {
+    case notFound(kind: String, id: String)
+    case conflict(String)
+    case generationConflict(node: UUID, expected: Int, actual: Int)
+    case unexpectedTaskState(instance: UUID, actual: String?, expected: [String?])
+    case badConnection(String)
+
+    public var description: String {
+        switch self {
+        case .notFound(let kind, let id): "\(kind) \(id) could not be found."
+        case .conflict(let why): why
+        case .generationConflict(let node, let e, let a):
+            "resource provider \(node.uuidString.lowercased()) generation changed (expected \(e), found \(a))"
+        case .unexpectedTaskState(let i, let a, let e):
+            "Conflict updating instance \(i.uuidString.lowercased()). Expected: {'task_state': \(e.map { $0 ?? "None" })}. Actual: {'task_state': \(a ?? "None")}"
+        case .badConnection(let c): "unsupported [database] connection '\(c)': use sqlite:///path or a file path"
+        }
+    }
+}
+
+/// The SQLite store (GRDB over the system libsqlite3): WAL, foreign keys, versioned migrations.
+/// GRDB runs every statement on its own serial writer / reader queues, never on Swift's cooperative pool.
+public final class NimbusStore: Sendable {
+    public let path: String
+    let db: DatabasePool
+
+    /// Opens (creating if needed) the database at `path`. Does not migrate: call `migrate()`.
+    public init(path: String) throws {
+        self.path = path
+        let dir = (path as NSString).deletingLastPathComponent
+        if !dir.isEmpty { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) }
+        var config = Configuration()
+        config.foreignKeysEnabled = true
+        config.busyMode = .timeout(30)  // other processes (scheduler workers) may hold the write lock briefly
+        config.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+        }
+        db = try DatabasePool(path: path, configuration: config)
+    }
+
+    /// `[database] connection` → a file path: `sqlite:///abs/path`, `sqlite:///rel`, or a bare path.
+    public static func path(fromConnection connection: String) throws -> String {
+        if connection.hasPrefix("sqlite:///") { return String(connection.dropFirst("sqlite:///".count)) }
+        if connection.hasPrefix("sqlite://") || connection.contains("://") { throw StoreError.badConnection(connection) }
+        return connection
+    }
+
+    /// Applies pending migrations; returns the identifiers applied now.
+    @discardableResult
+    public func migrate() throws -> [String] {
+        let before = try db.read { try Migrations.migrator.appliedIdentifiers($0) }
+        try Migrations.migrator.migrate(db)
+        let after = try db.read { try Migrations.migrator.appliedIdentifiers($0) }
+        return after.filter { !before.contains($0) }.sorted()
+    }
+
+    public func appliedMigrations() throws -> [String] {
+        try db.read { try Migrations.migrator.appliedIdentifiers($0) }.sorted()
+    }
+
+    public static var knownMigrations: [String] { Migrations.migrator.migrations }
+
+    public func journalMode() throws -> String {
+        try db.read { try String.fetchOne($0, sql: "PRAGMA journal_mode") ?? "" }
+    }
+}
+
+// MARK: value helpers shared by the row mappers
+
+extension Date {
+    var dbValue: Double { timeIntervalSince1970 }
+    init(db: Double) { self = Date(timeIntervalSince1970: db) }
+}
+
+enum JSONColumn {
+    static let encoder: JSONEncoder = {
+        let e = JSONEncoder()
+        e.outputFormatting = .sortedKeys
+        return e
+    }()
+
+    static func encode(_ v: some Encodable) throws -> String { String(decoding: try encoder.encode(v), as: UTF8.self) }
+
+    static func decode<T: Decodable>(_ t: T.Type, _ s: String) throws -> T {
+        try JSONDecoder().decode(T.self, from: Data(s.utf8))
+    }
+}
+
+extension UUID {
+    var db: String { uuidString.lowercased() }
+}

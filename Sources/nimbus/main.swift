@@ -1,0 +1,5 @@
+import BuiltinPlugins
+import NimbusDaemons
+import NimbusKernel
+
+await Nimbus.main(registry: .builtin())
