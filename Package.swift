@@ -113,16 +113,22 @@ let package = Package(
         ),
 
         // MARK: tests
-        .testTarget(name: "NimbusKernelTests", dependencies: ["NimbusKernel", "NimbusKernelTestKit", "BuiltinPlugins"]),
+        .testTarget(
+            name: "NimbusKernelTests",
+            dependencies: ["NimbusKernel", "NimbusKernelTestKit", "BuiltinPlugins",
+                           .product(name: "Logging", package: "swift-log")]
+        ),
         .testTarget(name: "NimbusStoreTests", dependencies: ["NimbusKernel", "NimbusKernelTestKit", "NimbusStore"]),
         .testTarget(
             name: "NimbusRPCTests",
-            dependencies: ["NimbusKernel", "NimbusKernelTestKit", "NimbusRPC", "InProcessTransport"]
+            dependencies: ["NimbusKernel", "NimbusKernelTestKit", "NimbusRPC", "InProcessTransport",
+                           .product(name: "Logging", package: "swift-log")]
         ),
         .testTarget(
             name: "PluginTests",
             dependencies: ["NimbusKernel", "NimbusKernelTestKit", "FakeVirtDriver", "InProcessTransport",
-                           "StandardFilters", "StandardWeighers"]
+                           "StandardFilters", "StandardWeighers", "NimbusScheduler",
+                           .product(name: "Logging", package: "swift-log")]
         ),
         .testTarget(
             name: "EndToEndTests",

@@ -126,3 +126,13 @@ extension NimbusStore {
         }
     }
 }
+
+extension NimbusStore {
+    /// Consumers holding allocations on a node (audits and tests).
+    public func consumers(onNode node: UUID) async throws -> [UUID] {
+        try await db.read { db in
+            try String.fetchAll(db, sql: "SELECT consumer_uuid FROM allocations WHERE node_uuid = ?", arguments: [node.db])
+                .compactMap(UUID.init(uuidString:))
+        }
+    }
+}
