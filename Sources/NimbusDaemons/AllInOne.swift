@@ -89,9 +89,13 @@ public final class AllInOne: Sendable {
             port: try cfg.int("DEFAULT", "osapi_compute_listen_port", default: 8774), logger: log,
             onBound: { [weak self] port in self?.bound(port) })
         let computes = ComputeFleet(owner: self)
+        let interval = try ServiceTiming(config: cfg).reportInterval
+        let heartbeats = [("nova-scheduler", Topics.scheduler), ("nova-conductor", Topics.conductor)].map {
+            StoreHeartbeat(store: store, host: runtime.host, binary: $0.0, topic: $0.1, interval: interval, logger: log)
+        }
         let group = ServiceGroup(configuration: .init(
             services: [.init(service: schedulerServer), .init(service: conductorServer), .init(service: computes),
-                       .init(service: apiServer)],
+                       .init(service: apiServer)] + heartbeats.map { .init(service: $0) },
             gracefulShutdownSignals: handleSignals ? [.sigterm, .sigint] : [], logger: log))
         try await group.run()
     }

@@ -29,7 +29,8 @@ struct NimbusCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "nimbus",
         abstract: "Nimbus: an OpenStack Nova-compatible compute controller.",
-        subcommands: [AllInOneCommand.self, ManageCommand.self])
+        subcommands: [AllInOneCommand.self, APICommand.self, SchedulerCommand.self, ConductorCommand.self,
+                      ComputeCommand.self, ManageCommand.self])
 }
 
 /// Options every subcommand takes, as Nova's services do.

@@ -1,0 +1,88 @@
+import ArgumentParser
+import Foundation
+import Logging
+import NimbusAPI
+import NimbusCompute
+import NimbusConductor
+import NimbusKernel
+import NimbusRPC
+import NimbusScheduler
+import ServiceLifecycle
+import UnixSignals
+
+/// Runs services under one ServiceGroup that shuts down gracefully on SIGTERM/SIGINT.
+func runServices(_ services: [any Service], logger: Logger) async throws {
+    let group = ServiceGroup(configuration: .init(services: services.map { .init(service: $0) },
+                                                  gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+    try await group.run()
+}
+
+/// `nimbus scheduler`: serves `select_destinations` on topic `scheduler`. Several may share one store.
+struct SchedulerCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "scheduler", abstract: "Run a scheduler worker.")
+    @OptionGroup var common: CommonOptions
+
+    func run() async throws {
+        let rt = try common.runtime(label: "nimbus.scheduler")
+        let store = try rt.openStore(migrate: false)
+        let transport = try rt.makeTransport()
+        let manager = try SchedulerManager(store: store, registry: rt.registry, config: rt.config, logger: rt.logger)
+        try await runServices([
+            RPCServer(transport: transport, target: TransportTarget(topic: Topics.scheduler, server: rt.host),
+                      endpoints: [manager.endpoint()], logger: rt.logger),
+            StoreHeartbeat(store: store, host: rt.host, binary: "nova-scheduler", topic: Topics.scheduler,
+                           interval: try ServiceTiming(config: rt.config).reportInterval, logger: rt.logger),
+        ], logger: rt.logger)
+    }
+}
+
+/// `nimbus conductor`: orchestration and the database proxy for computes, on topic `conductor`.
+struct ConductorCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "conductor", abstract: "Run a conductor worker.")
+    @OptionGroup var common: CommonOptions
+
+    func run() async throws {
+        let rt = try common.runtime(label: "nimbus.conductor")
+        let store = try rt.openStore(migrate: false)
+        let transport = try rt.makeTransport()
+        let manager = try ConductorManager(store: store, transport: transport, config: rt.config, logger: rt.logger)
+        try await runServices([
+            RPCServer(transport: transport, target: TransportTarget(topic: Topics.conductor, server: rt.host),
+                      endpoints: manager.endpoints(), logger: rt.logger),
+            StoreHeartbeat(store: store, host: rt.host, binary: "nova-conductor", topic: Topics.conductor,
+                           interval: try ServiceTiming(config: rt.config).reportInterval, logger: rt.logger),
+        ], logger: rt.logger)
+    }
+}
+
+/// `nimbus api`: the Compute API on `osapi_compute_listen:osapi_compute_listen_port`.
+struct APICommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "api", abstract: "Run the OpenStack API.")
+    @OptionGroup var common: CommonOptions
+
+    func run() async throws {
+        let rt = try common.runtime(label: "nimbus.api")
+        let store = try rt.openStore(migrate: false)
+        let transport = try rt.makeTransport()
+        let api = try ComputeAPI(store: store, transport: transport, config: rt.config, logger: rt.logger)
+        try await runServices([
+            APIServerService(api: api, host: rt.config.string("DEFAULT", "osapi_compute_listen", default: "127.0.0.1"),
+                             port: try rt.config.int("DEFAULT", "osapi_compute_listen_port", default: 8774),
+                             logger: rt.logger),
+        ], logger: rt.logger)
+    }
+}
+
+/// `nimbus compute`: one compute host (`[DEFAULT] host`) driving `compute_driver`. Never opens the database.
+struct ComputeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "compute", abstract: "Run a compute service.")
+    @OptionGroup var common: CommonOptions
+
+    func run() async throws {
+        let rt = try common.runtime(label: "nimbus.compute")
+        let transport = try rt.makeTransport()
+        let service = try ComputeService(host: rt.host, registry: rt.registry, transport: transport,
+                                         config: rt.config, logger: rt.logger)
+        try await runServices([service], logger: rt.logger)
+    }
+}
