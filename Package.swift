@@ -59,7 +59,11 @@ let package = Package(
         ),
         .target(
             name: "NimbusConductor",
-            dependencies: ["NimbusKernel", "NimbusStore", "NimbusRPC", .product(name: "Logging", package: "swift-log")]
+            dependencies: [
+                "NimbusKernel", "NimbusStore", "NimbusRPC",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
         ),
         .target(
             name: "NimbusCompute",

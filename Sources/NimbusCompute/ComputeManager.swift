@@ -86,9 +86,7 @@ public struct ComputeManager: Sendable {
 
     func buildAndRun(_ req: BuildInstanceRequest) async {
         await builds.acquire()
-        await RequestContext.$requestID.withValue(RequestContext.requestID) {
-            await build(req)
-        }
+        await build(req)
         await builds.release()
     }
 
@@ -153,6 +151,34 @@ public struct ComputeManager: Sendable {
         try? await conductor.event(ConductorAPI.ActionEvent(
             instance: uuid, requestID: rid, event: "compute__do_build_and_run_instance", host: host, start: started,
             finish: Date(), result: result, traceback: traceback))
+    }
+
+    // MARK: start-up recovery (Nova's init_host / _init_instance)
+
+    /// Reconciles this host after a (re)start: guests the database no longer knows are destroyed,
+    /// builds interrupted by a crash go to ERROR with a fault, interrupted deletes are finished.
+    func recover() async throws {
+        let known = try await conductor.db.call("instances_on_host", ConductorAPI.HostArg(host),
+                                                returning: [InstanceRecord].self)
+        let knownIDs = Set(known.map(\.uuid))
+        for uuid in try await driver.listInstances() where !knownIDs.contains(uuid) {
+            logger.warning("destroying guest unknown to the database", metadata: ["instance": "\(uuid)"])
+            let ghost = InstanceRecord(uuid: uuid, name: "", projectID: "", userID: "",
+                                       flavor: Flavor(id: "", name: "", memoryMB: 0, vcpus: 0, rootGB: 0), imageRef: "")
+            try? await driver.destroy(ghost)
+        }
+        for i in known {
+            if i.taskState == .deleting {
+                try? await terminate(i)
+            } else if i.vmState == .building {
+                try? await driver.destroy(i)
+                try? await conductor.release(i.uuid)
+                _ = try? await conductor.update(i.uuid, InstanceUpdate(vmState: .error, taskState: .some(nil)))
+                try? await conductor.fault(InstanceFault(instanceUUID: i.uuid, code: 500,
+                                                         message: "Compute host \(host) restarted during the build.",
+                                                         host: host))
+            }
+        }
     }
 
     // MARK: other operations

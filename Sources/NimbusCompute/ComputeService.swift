@@ -57,8 +57,20 @@ public final class ComputeService: Service, Sendable {
     }
 
     /// Registers the service and reports resources; after this the scheduler can pick the host.
+    /// Waits for the conductor (as nova-compute does) instead of exiting when it is not up yet.
     public func register() async throws -> ServiceRecord {
         try await driver.initHost()
+        var delay = 0.5
+        while true {
+            do { return try await registerOnce() } catch let error as TransportError {
+                logger.warning("waiting for the conductor: \(error); retrying in \(delay) s")
+                try await Task.sleep(for: .seconds(delay))
+                delay = min(delay * 2, 10)
+            }
+        }
+    }
+
+    private func registerOnce() async throws -> ServiceRecord {
         let service = try await conductor.db.call(
             "service_register",
             ConductorAPI.RegisterService(host: host, binary: "nova-compute", topic: Topics.compute,
@@ -67,6 +79,7 @@ public final class ComputeService: Service, Sendable {
         _ = try await conductor.db.call("service_heartbeat", ConductorAPI.UUIDArg(service.uuid),
                                         returning: ServiceRecord.self)
         try await reportResources()
+        try await manager.recover()
         return service
     }
 

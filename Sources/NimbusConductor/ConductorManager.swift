@@ -11,7 +11,7 @@ public struct ConductorManager: Sendable {
     let scheduler: RPCClient
     let compute: RPCClient
     let maxAttempts: Int
-    let logger: Logger
+    public let logger: Logger
 
     public init(store: NimbusStore, transport: any Transport, config: NimbusConfig, logger: Logger) throws {
         self.store = store

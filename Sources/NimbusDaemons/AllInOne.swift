@@ -95,7 +95,9 @@ public final class AllInOne: Sendable {
         }
         let group = ServiceGroup(configuration: .init(
             services: [.init(service: schedulerServer), .init(service: conductorServer), .init(service: computes),
-                       .init(service: apiServer)] + heartbeats.map { .init(service: $0) },
+                       .init(service: apiServer),
+                       .init(service: OrphanedBuildSweeper(conductor: conductor, timing: try ServiceTiming(config: cfg)))]
+                + heartbeats.map { .init(service: $0) },
             gracefulShutdownSignals: handleSignals ? [.sigterm, .sigint] : [], logger: log))
         try await group.run()
     }

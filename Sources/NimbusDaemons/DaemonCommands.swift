@@ -51,6 +51,7 @@ struct ConductorCommand: AsyncParsableCommand {
                       endpoints: manager.endpoints(), logger: rt.logger),
             StoreHeartbeat(store: store, host: rt.host, binary: "nova-conductor", topic: Topics.conductor,
                            interval: try ServiceTiming(config: rt.config).reportInterval, logger: rt.logger),
+            OrphanedBuildSweeper(conductor: manager, timing: try ServiceTiming(config: rt.config)),
         ], logger: rt.logger)
     }
 }

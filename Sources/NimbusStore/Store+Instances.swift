@@ -24,12 +24,14 @@ public struct InstanceQuery: Sendable {
     public var projectID: String?
     public var host: String?
     public var name: String?
+    public var vmState: VMState?
     public var includeDeleted = false
     public var limit: Int?
     public var marker: UUID?
 
-    public init(projectID: String? = nil, host: String? = nil, name: String? = nil, includeDeleted: Bool = false,
-                limit: Int? = nil, marker: UUID? = nil) {
+    public init(projectID: String? = nil, host: String? = nil, name: String? = nil, vmState: VMState? = nil,
+                includeDeleted: Bool = false, limit: Int? = nil, marker: UUID? = nil) {
+        self.vmState = vmState
         self.projectID = projectID
         self.host = host
         self.name = name
@@ -81,6 +83,7 @@ extension NimbusStore {
             if let p = q.projectID { sql += " AND project_id = ?"; args.append(p) }
             if let h = q.host { sql += " AND host = ?"; args.append(h) }
             if let n = q.name { sql += " AND display_name = ?"; args.append(n) }
+            if let v = q.vmState { sql += " AND vm_state = ?"; args.append(v.rawValue) }
             if let m = q.marker {
                 // Newest first, as Nova sorts by created_at desc, id desc; the marker row bounds the page.
                 guard let row = try Row.fetchOne(db, sql: "SELECT created_at FROM instances WHERE uuid = ?",

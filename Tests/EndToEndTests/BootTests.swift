@@ -122,3 +122,22 @@ import Testing
         #expect(try await cloud.server(ids[0])["OS-EXT-SRV-ATTR:host"] as? String == "fake-1")
     }
 }
+
+@Suite(.serialized) struct LivenessTests {
+    @Test func buildsOnADeadHostDoNotStayInBuild() async throws {
+        let cloud = try await TestCloud.start(hosts: 2, ["DEFAULT.report_interval": "0.2",
+                                                         "DEFAULT.service_down_time": "1"])
+        defer { Task { await cloud.stop() } }
+        // A build handed to fake-2 just before it died (its cast lost with the process).
+        let flavor = try #require(try await cloud.store.flavor(id: "1"))
+        let orphan = InstanceRecord(name: "orphan", projectID: "admin", userID: "admin", flavor: flavor,
+                                    imageRef: "cirros", taskState: .spawning, host: "fake-2", node: "fake-2")
+        try await cloud.store.createInstances([orphan], spec: RequestSpec(flavor: flavor), requestID: "req-test")
+        await cloud.aio.stopCompute("fake-2")
+        try await cloud.waitUntil("the orphaned build fails") {
+            try await cloud.server(orphan.uuid.uuidString.lowercased())["status"] as? String == "ERROR"
+        }
+        let fault = try await cloud.server(orphan.uuid.uuidString.lowercased())["fault"] as? [String: Any]
+        #expect((fault?["message"] as? String)?.contains("fake-2 went down during the build") == true)
+    }
+}
