@@ -55,7 +55,11 @@ let package = Package(
         ),
         .target(
             name: "NimbusScheduler",
-            dependencies: ["NimbusKernel", "NimbusStore", "NimbusRPC", .product(name: "Logging", package: "swift-log")]
+            dependencies: [
+                "NimbusKernel", "NimbusStore", "NimbusRPC",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ]
         ),
         .target(
             name: "NimbusConductor",
@@ -70,6 +74,7 @@ let package = Package(
             dependencies: [
                 "NimbusKernel", "NimbusRPC",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Metrics
 import NimbusKernel
 import NimbusRPC
 
@@ -109,6 +110,7 @@ public struct ComputeManager: Sendable {
                 vmState: .active, taskState: .some(nil), powerState: info.powerState, launchedAt: Date(),
                 expectedTaskStates: [.spawning]))
             try? await conductor.buildResult(node: req.selection.nodename, success: true)
+            Counter(label: "nimbus_compute_builds_total", dimensions: [("result", "success")]).increment()
             await recordEvent(uuid, started: started, result: "Success")
         } catch where error.isInstanceGone {
             // Deleted while building: undo what we did here; the delete path owns the record.
@@ -125,6 +127,7 @@ public struct ComputeManager: Sendable {
         logger.warning("build failed on \(host): \(error)", metadata: ["instance": "\(uuid)"])
         try? await driver.destroy(instance)
         try? await conductor.buildResult(node: req.selection.nodename, success: false)
+        Counter(label: "nimbus_compute_builds_total", dimensions: [("result", "failure")]).increment()
         await recordEvent(uuid, started: started, result: "Error", traceback: "\(error)")
         do {
             try await conductor.release(uuid)

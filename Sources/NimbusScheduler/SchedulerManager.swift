@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Metrics
 import NimbusKernel
 import NimbusRPC
 import NimbusStore
@@ -53,6 +54,10 @@ public struct SchedulerManager: Sendable {
     /// Per instance: `[chosen] + up to max_attempts − 1 alternates`. The chosen host is claimed; alternates are not.
     /// If any instance of the request finds no host, every claim made for the request is released.
     public func selectDestinations(_ spec: RequestSpec, instanceUUIDs: [UUID]) async throws -> [[Selection]] {
+        let started = ContinuousClock.now
+        defer {
+            Timer(label: "nimbus_scheduler_select_destinations_seconds").record(duration: ContinuousClock.now - started)
+        }
         let (candidates, prefilter) = try await hostManager.candidates(for: spec)
         var hosts = candidates.filter { !spec.ignoreHosts.contains($0.host) }
         let resources = spec.flavor.resources
@@ -77,6 +82,7 @@ public struct SchedulerManager: Sendable {
                     let reason = instanceUUIDs.count > 1
                         ? "There are not enough hosts available for instance \(index + 1) of \(instanceUUIDs.count)."
                         : "There are not enough hosts available."
+                    Counter(label: "nimbus_scheduler_no_valid_host_total").increment()
                     throw NoValidHost(reason: reason, report: report)
                 }
                 claimed.append(consumer)
