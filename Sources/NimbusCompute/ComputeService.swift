@@ -94,13 +94,21 @@ public final class ComputeService: Service, Sendable {
         let (ready, readyContinuation) = AsyncStream.makeStream(of: Void.self)
         let server = RPCServer(transport: transport, target: TransportTarget(topic: Topics.compute, server: host),
                                endpoints: [manager.endpoint()], logger: logger, ready: readyContinuation)
+        var registered: ServiceRecord?
         try await withThrowingDiscardingTaskGroup { group in
             group.addTask { try await server.run() }
             for await _ in ready { break }  // listen before registering, so no build is cast into the void
             let service = try await register()
+            registered = service
             logger.info("compute service started", metadata: ["driver": "\(type(of: driver).name)"])
             group.addTask { await self.periodic(every: self.timing.reportInterval) { try await self.heartbeat(service) } }
             group.addTask { await self.periodic(every: self.resourceInterval) { try await self.reportResources() } }
+        }
+        // Graceful shutdown (SIGTERM): in-flight handlers have finished; say so in the service row.
+        if let registered, !Task.isCancelled {
+            _ = try? await conductor.db.call("service_stopped", ConductorAPI.UUIDArg(registered.uuid),
+                                             returning: Empty.self, timeout: .seconds(5))
+            logger.info("compute service stopped")
         }
     }
 

@@ -43,6 +43,10 @@ public struct ConductorManager: Sendable {
                                             rpcEndpoint: a.rpcEndpoint, rpcPublicKey: a.rpcPublicKey)
         }
         db.on("service_heartbeat") { (a: ConductorAPI.UUIDArg) in try await store.heartbeat(service: a.uuid) }
+        db.on("service_stopped") { (a: ConductorAPI.UUIDArg) in
+            try await store.markServiceStopped(a.uuid)
+            return Empty()
+        }
         db.on("compute_node_update") { (a: ConductorAPI.NodeUpdate) in
             try await store.upsertComputeNode(host: a.host, resources: a.resources, inventory: a.inventory)
         }

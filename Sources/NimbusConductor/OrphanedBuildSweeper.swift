@@ -17,7 +17,8 @@ public struct OrphanedBuildSweeper: Service {
     }
 
     public func run() async throws {
-        try await cancelWhenGracefulShutdown {
+        // Cancellation (graceful shutdown) ends the loop quietly; it is not a failure of the service.
+        try? await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 try await Task.sleep(for: .seconds(timing.reportInterval))
                 do { try await conductor.sweepOrphanedBuilds(serviceDownTime: timing.serviceDownTime) } catch {

@@ -26,7 +26,7 @@ public final class AllInOne: Sendable {
     struct State {
         var port: Int?
         var portWaiters: [CheckedContinuation<Int, Never>] = []
-        var computeTasks: [String: Task<Void, any Error>] = [:]
+        var computes: [String: (Task<Void, any Error>, ServiceGroup)] = [:]
     }
 
     public init(runtime: NimbusRuntime, fakeHosts: Int) throws {
@@ -106,20 +106,27 @@ public final class AllInOne: Sendable {
     func startCompute(_ host: String) throws {
         let service = try ComputeService(host: host, registry: runtime.registry, transport: transport,
                                          config: runtime.config, logger: runtime.logger)
-        // Unstructured on purpose: each compute is an independent "process" that tests may stop.
-        let task = Task { try await service.run() }
-        state.withLock { $0.computeTasks[host] = task }
+        // Each compute runs in its own group, like its own process: tests may kill it (cancel) or stop it
+        // gracefully (as SIGTERM would).
+        let group = ServiceGroup(configuration: .init(services: [.init(service: service)], logger: runtime.logger))
+        let task = Task { try await group.run() }
+        state.withLock { $0.computes[host] = (task, group) }
     }
 
-    /// Stops a compute host: its RPC server and heartbeats end, as when `nimbus compute` is killed.
-    public func stopCompute(_ host: String) async {
-        let task = state.withLock { $0.computeTasks.removeValue(forKey: host) }
-        task?.cancel()
-        _ = await task?.result
+    /// Stops a compute host. `gracefully: false` is a kill: its RPC server and heartbeats just end.
+    /// `gracefully: true` is SIGTERM: in-flight work finishes and the service row says it stopped.
+    public func stopCompute(_ host: String, gracefully: Bool = false) async {
+        guard let (task, group) = state.withLock({ $0.computes.removeValue(forKey: host) }) else { return }
+        if gracefully { await group.triggerGracefulShutdown() } else { task.cancel() }
+        _ = await task.result
     }
 
-    func stopAllComputes() async {
-        for host in state.withLock({ Array($0.computeTasks.keys) }) { await stopCompute(host) }
+    func stopAllComputes(gracefully: Bool) async {
+        await withDiscardingTaskGroup { g in
+            for host in state.withLock({ Array($0.computes.keys) }) {
+                g.addTask { await self.stopCompute(host, gracefully: gracefully) }
+            }
+        }
     }
 }
 
@@ -130,6 +137,6 @@ struct ComputeFleet: Service {
     func run() async throws {
         for host in owner.computeHosts { try owner.startCompute(host) }
         try? await gracefulShutdown()
-        await owner.stopAllComputes()
+        await owner.stopAllComputes(gracefully: true)
     }
 }

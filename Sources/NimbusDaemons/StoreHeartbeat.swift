@@ -17,7 +17,7 @@ struct StoreHeartbeat: Service {
     func run() async throws {
         let service = try await store.registerService(host: host, binary: binary, topic: topic)
         try await store.heartbeat(service: service.uuid)
-        try await cancelWhenGracefulShutdown {
+        try? await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 try await Task.sleep(for: .seconds(interval))
                 do { try await store.heartbeat(service: service.uuid) } catch {
@@ -25,5 +25,6 @@ struct StoreHeartbeat: Service {
                 }
             }
         }
+        if !Task.isCancelled { try? await store.markServiceStopped(service.uuid) }
     }
 }

@@ -47,6 +47,14 @@ extension NimbusStore {
         }
     }
 
+    /// A clean stop: the row shows down at once instead of after `service_down_time`.
+    public func markServiceStopped(_ uuid: UUID) async throws {
+        try await db.write { db in
+            try db.execute(sql: "UPDATE services SET last_seen_up = 0, updated_at = ? WHERE uuid = ?",
+                           arguments: [Date().dbValue, uuid.db])
+        }
+    }
+
     public func services(binary: String? = nil, host: String? = nil) async throws -> [ServiceRecord] {
         try await db.read { db in
             var sql = "SELECT rowid, * FROM services WHERE 1 = 1"

@@ -141,3 +141,17 @@ import Testing
         #expect((fault?["message"] as? String)?.contains("fake-2 went down during the build") == true)
     }
 }
+
+@Suite(.serialized) struct GracefulStopTests {
+    @Test func aGracefullyStoppedComputeSaysSoAtOnce() async throws {
+        // service_down_time is long: only the stop itself can make the row show down.
+        let cloud = try await TestCloud.start(hosts: 2, ["DEFAULT.service_down_time": "600"])
+        defer { Task { await cloud.stop() } }
+        await cloud.aio.stopCompute("fake-1", gracefully: true)
+        let services = try await cloud.get("/v2.1/os-services").1["services"] as? [[String: Any]] ?? []
+        let state = Dictionary(services.map { ($0["host"] as? String ?? "", $0["state"] as? String ?? "") },
+                               uniquingKeysWith: { a, _ in a })
+        #expect(state["fake-1"] == "down")
+        #expect(state["fake-2"] == "up")
+    }
+}
