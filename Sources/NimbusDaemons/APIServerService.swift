@@ -12,8 +12,10 @@ public struct APIServerService: Service {
 
     public init(api: ComputeAPI, host: String, port: Int, logger: Logger,
                 onBound: @escaping @Sendable (Int) async -> Void = { _ in }) {
+        let router = api.router()
+        router.get("/metrics") { _, _ in PrometheusMetrics.response() }
         app = Application(
-            router: api.router(), configuration: .init(address: .hostname(host, port: port), serverName: "nimbus-api"),
+            router: router, configuration: .init(address: .hostname(host, port: port), serverName: "nimbus-api"),
             onServerRunning: { channel in
                 let bound = channel.localAddress?.port ?? port
                 logger.info("compute API listening on http://\(host):\(bound)/v2.1")

@@ -32,7 +32,7 @@ struct SchedulerCommand: AsyncParsableCommand {
                       endpoints: [manager.endpoint()], logger: rt.logger),
             StoreHeartbeat(store: store, host: rt.host, binary: "nova-scheduler", topic: Topics.scheduler,
                            interval: try ServiceTiming(config: rt.config).reportInterval, logger: rt.logger),
-        ], logger: rt.logger)
+        ] + MetricsServerService.fromConfig(rt), logger: rt.logger)
     }
 }
 
@@ -52,7 +52,7 @@ struct ConductorCommand: AsyncParsableCommand {
             StoreHeartbeat(store: store, host: rt.host, binary: "nova-conductor", topic: Topics.conductor,
                            interval: try ServiceTiming(config: rt.config).reportInterval, logger: rt.logger),
             OrphanedBuildSweeper(conductor: manager, timing: try ServiceTiming(config: rt.config)),
-        ], logger: rt.logger)
+        ] + MetricsServerService.fromConfig(rt), logger: rt.logger)
     }
 }
 
@@ -84,6 +84,6 @@ struct ComputeCommand: AsyncParsableCommand {
         let transport = try rt.makeTransport()
         let service = try ComputeService(host: rt.host, registry: rt.registry, transport: transport,
                                          config: rt.config, logger: rt.logger)
-        try await runServices([service], logger: rt.logger)
+        try await runServices([service] + MetricsServerService.fromConfig(rt), logger: rt.logger)
     }
 }

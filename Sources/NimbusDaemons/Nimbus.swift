@@ -21,6 +21,7 @@ public enum Nimbus {
             h.logLevel = level
             return h
         }
+        PrometheusMetrics.bootstrap()
         await NimbusCommand.main(arguments)
     }
 }
