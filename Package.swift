@@ -11,6 +11,8 @@ let package = Package(
         .library(name: "NimbusKernelTestKit", targets: ["NimbusKernelTestKit"]),
         .library(name: "NimbusDaemons", targets: ["NimbusDaemons"]),
         .library(name: "BuiltinPlugins", targets: ["BuiltinPlugins"]),
+        .library(name: "ZeroMQTransport", targets: ["ZeroMQTransport"]),
+        .executable(name: "nimbus-bench-rpc", targets: ["nimbus-bench-rpc"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log", exact: "1.16.2"),
@@ -106,7 +108,10 @@ let package = Package(
         ),
         .target(
             name: "BuiltinPlugins",
-            dependencies: ["NimbusKernel", "StandardFilters", "StandardWeighers", "FakeVirtDriver", "InProcessTransport"]
+            dependencies: [
+                "NimbusKernel", "StandardFilters", "StandardWeighers", "FakeVirtDriver", "InProcessTransport",
+                "ZeroMQTransport",
+            ]
         ),
         .executableTarget(name: "nimbus", dependencies: ["NimbusDaemons", "BuiltinPlugins"]),
 
@@ -122,6 +127,22 @@ let package = Package(
             name: "InProcessTransport",
             dependencies: ["NimbusKernel", .product(name: "Logging", package: "swift-log")],
             path: "Plugins/Transports/InProcessTransport"
+        ),
+        // libzmq through a system-library target (Debian: libzmq3-dev, installed by `make deps` / CI).
+        .systemLibrary(
+            name: "CZeroMQ", path: "Plugins/Transports/CZeroMQ", pkgConfig: "libzmq",
+            providers: [.apt(["libzmq3-dev"])]
+        ),
+        .target(
+            name: "ZeroMQTransport",
+            dependencies: ["NimbusKernel", "CZeroMQ", .product(name: "Logging", package: "swift-log")],
+            path: "Plugins/Transports/ZeroMQTransport"
+        ),
+        // RPC round trip / cast throughput over ZeroMQ, beside a raw libzmq echo (see docs/zeromq.md).
+        .executableTarget(
+            name: "nimbus-bench-rpc",
+            dependencies: ["NimbusKernel", "NimbusRPC", "ZeroMQTransport", "CZeroMQ",
+                           .product(name: "Logging", package: "swift-log")]
         ),
 
         // MARK: tests
@@ -143,6 +164,11 @@ let package = Package(
                            .product(name: "Logging", package: "swift-log")]
         ),
         .testTarget(
+            name: "ZeroMQTransportTests",
+            dependencies: ["NimbusKernel", "NimbusKernelTestKit", "ZeroMQTransport", "InProcessTransport", "CZeroMQ",
+                           "NimbusRPC"]
+        ),
+        .testTarget(
             name: "EndToEndTests",
             dependencies: [
                 "NimbusKernel", "NimbusKernelTestKit", "NimbusDaemons", "BuiltinPlugins", "NimbusStore",
@@ -152,7 +178,7 @@ let package = Package(
     ]
 )
 
-for target in package.targets {
+for target in package.targets where target.type != .system {  // system libraries take no settings
     var settings = target.swiftSettings ?? []
     settings.append(.enableUpcomingFeature("ExistentialAny"))
     settings.append(.enableUpcomingFeature("MemberImportVisibility"))

@@ -3,6 +3,7 @@ import InProcessTransport
 import NimbusKernel
 import StandardFilters
 import StandardWeighers
+import ZeroMQTransport
 
 extension PluginRegistry {
     /// Every in-tree plugin, in one explicit list (no registration by side effect).
@@ -14,6 +15,7 @@ extension PluginRegistry {
             .registering(weigher: DiskWeigher.self)
         r = r.registering(virtDriver: FakeDriver.self)
         r = r.registering(transport: InProcessTransport.self)
+        r = r.registering(transport: ZeroMQTransport.self)
         return r
     }
 }

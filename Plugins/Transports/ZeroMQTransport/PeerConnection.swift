@@ -1,0 +1,120 @@
+import CZeroMQ
+import Foundation
+
+/// Where a peer listens and, with CURVE, the public key its ROUTER proves.
+public struct ZeroMQPeer: Sendable, Hashable, CustomStringConvertible {
+    public var endpoint: String
+    public var publicKey: String?
+
+    public init(endpoint: String, publicKey: String? = nil) {
+        self.endpoint = endpoint
+        self.publicKey = publicKey
+    }
+
+    public var description: String { endpoint }
+}
+
+/// One DEALER connected to one peer's ROUTER, plus a monitor that turns libzmq's silent handshake
+/// retries into a visible failure. libzmq reconnects by itself when the peer restarts, and keeps
+/// queued messages (up to the HWM) across the gap. Poller-thread only.
+final class PeerConnection {
+    let peer: ZeroMQPeer
+    let dealer: ZMQSocket
+    let monitor: ZMQSocket
+    let usesCurve: Bool
+    /// Set while the last handshake failed; sends fail fast with it until a handshake succeeds.
+    private(set) var failure: String?
+    private var connected = false
+    private var handshook = false
+
+    struct Curve {
+        var ownPublicKey: String
+        var ownSecretKey: String
+    }
+
+    enum Event {
+        case handshakeFailed(String)
+        case handshakeSucceeded
+    }
+
+    init(context: UnsafeMutableRawPointer, peer: ZeroMQPeer, curve: Curve?, hwm: Int32, maxMessageSize: Int64,
+         monitorID: Int) throws {
+        self.peer = peer
+        usesCurve = curve != nil
+        dealer = try ZMQSocket(context: context, type: ZMQ_DEALER)
+        try dealer.set(ZMQ_SNDHWM, hwm)
+        try dealer.set(ZMQ_RCVHWM, hwm)
+        try dealer.set(ZMQ_MAXMSGSIZE, maxMessageSize)
+        try dealer.set(ZMQ_RECONNECT_IVL, Int32(100))
+        try dealer.set(ZMQ_RECONNECT_IVL_MAX, Int32(2000))
+        if let curve {
+            guard let serverKey = peer.publicKey else {
+                throw CurveKeyError.invalid("no CURVE public key is known for \(peer.endpoint)")
+            }
+            try dealer.set(ZMQ_CURVE_SERVERKEY, string: serverKey)
+            try dealer.set(ZMQ_CURVE_PUBLICKEY, string: curve.ownPublicKey)
+            try dealer.set(ZMQ_CURVE_SECRETKEY, string: curve.ownSecretKey)
+        }
+        let monitorEndpoint = "inproc://nimbus.monitor.\(monitorID)"
+        let events = ZMQ_EVENT_CONNECTED | ZMQ_EVENT_DISCONNECTED | ZMQ_EVENT_HANDSHAKE_SUCCEEDED
+            | ZMQ_EVENT_HANDSHAKE_FAILED_AUTH | ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL | ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL
+        guard zmq_socket_monitor(dealer.handle, monitorEndpoint, events) == 0 else {
+            throw ZMQError.last("zmq_socket_monitor")
+        }
+        monitor = try ZMQSocket(context: context, type: ZMQ_PAIR)
+        try monitor.connect(monitorEndpoint)
+        try dealer.connect(peer.endpoint)
+    }
+
+    func close() {
+        zmq_socket_monitor(dealer.handle, nil, 0)
+        monitor.close()
+        dealer.close()
+    }
+
+    /// Reads pending monitor events and reports handshake outcomes.
+    func readEvents() -> [Event] {
+        var out: [Event] = []
+        while let frames = monitor.receive() {
+            guard let first = frames.first, first.count >= 6 else { continue }
+            let b = [UInt8](first)
+            // Native byte order (little-endian on every platform we build for): u16 event, u32 value.
+            let event = Int32(UInt16(b[0]) | UInt16(b[1]) << 8)
+            let value = UInt32(b[2]) | UInt32(b[3]) << 8 | UInt32(b[4]) << 16 | UInt32(b[5]) << 24
+            switch event {
+            case ZMQ_EVENT_CONNECTED:
+                connected = true
+                handshook = false
+            case ZMQ_EVENT_HANDSHAKE_SUCCEEDED:
+                handshook = true
+                if failure != nil { out.append(.handshakeSucceeded) }
+                failure = nil
+            case ZMQ_EVENT_HANDSHAKE_FAILED_AUTH:
+                out.append(fail("the server refused this node's key (ZAP status \(value)): add its public key "
+                    + "to the server's curve_allowed_clients_file"))
+            case ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL:
+                out.append(fail("protocol error \(value) (mismatched CURVE settings or keys?)"))
+            case ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL:
+                out.append(fail("no detail (errno \(value))"))
+            case ZMQ_EVENT_DISCONNECTED:
+                if connected && !handshook {
+                    // The server hung up mid-handshake: with CURVE, it could not decrypt our HELLO,
+                    // i.e. the server public key we hold is not the server's.
+                    out.append(fail(!usesCurve
+                        ? "the server closed the connection during the handshake (is CURVE enabled on one side only?)"
+                        : "the server closed the connection during the handshake: wrong server public key?"))
+                }
+                connected = false
+            default:
+                break
+            }
+        }
+        return out
+    }
+
+    private func fail(_ why: String) -> Event {
+        let message = "\(usesCurve ? "CURVE" : "ZeroMQ") handshake failed with \(peer.endpoint): \(why)"
+        failure = message
+        return .handshakeFailed(message)
+    }
+}

@@ -1,0 +1,312 @@
+import CZeroMQ
+import Foundation
+import Logging
+import NimbusKernel
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// What the poller thread needs from its transport; all of it Sendable, handed to the thread at start.
+struct PollerSetup: Sendable {
+    struct Curve: Sendable {
+        var publicKey: String
+        var secretKey: String
+        var allowListFile: String
+        var extraAllowed: @Sendable () -> Set<String>
+    }
+
+    var settings: ZeroMQSettings
+    var curve: Curve?
+    var poller: Poller
+    var listeners: Listeners
+    var pending: PendingCalls
+    var logger: Logger
+}
+
+/// The body of the poller thread: owns the libzmq context and every socket (a ROUTER once something
+/// listens, a DEALER per peer, the ZAP handler, the monitors) and blocks in `zmq_poll` on them plus
+/// the eventfd. It runs on its own Thread: a blocking zmq call must never sit on the cooperative pool.
+final class PollerLoop {
+    private enum Slot { case wakeup, router, zap, dealer(PeerConnection), monitor(PeerConnection) }
+
+    private let setup: PollerSetup
+    private let context: UnsafeMutableRawPointer
+    private var router: ZMQSocket?
+    private var boundEndpoint: String?
+    private var zap: ZAPHandler?
+    private var peers: [String: PeerConnection] = [:]
+    private var items: [zmq_pollitem_t] = []
+    private var slots: [Slot] = []
+    private var itemsDirty = true
+    private var nextMonitorID = 0
+    private var stopped: (@Sendable () -> Void)?
+    private var logger: Logger { setup.logger }
+    private var maxMessageSize: Int { setup.settings.maxMessageSize }
+
+    init(setup: PollerSetup) {
+        self.setup = setup
+        context = zmq_ctx_new()
+    }
+
+    func run() {
+        while stopped == nil {
+            if itemsDirty { rebuildItems() }
+            let rc = zmq_poll(&items, Int32(items.count), pollTimeoutMs())
+            if rc < 0 && zmq_errno() != EINTR {
+                logger.error("zmq_poll failed", metadata: ["error": "\(ZMQError.last("zmq_poll"))"])
+            }
+            if rc > 0 { serveReadySockets() }
+            _ = setup.pending.expire(now: .now)
+        }
+        teardown()
+    }
+
+    private func pollTimeoutMs() -> Int {
+        guard let next = setup.pending.expire(now: .now) else { return 1000 }
+        let ms = (next - .now) / .milliseconds(1)
+        return max(0, min(1000, Int(ms.rounded(.up))))
+    }
+
+    private func rebuildItems() {
+        items = [zmq_pollitem_t(socket: nil, fd: setup.poller.wakeup.fd, events: Int16(ZMQ_POLLIN), revents: 0)]
+        slots = [.wakeup]
+        func add(_ s: ZMQSocket, _ slot: Slot) {
+            items.append(zmq_pollitem_t(socket: s.handle, fd: 0, events: Int16(ZMQ_POLLIN), revents: 0))
+            slots.append(slot)
+        }
+        if let router { add(router, .router) }
+        if let zap { add(zap.socket, .zap) }
+        for p in peers.values {
+            add(p.dealer, .dealer(p))
+            add(p.monitor, .monitor(p))
+        }
+        itemsDirty = false
+    }
+
+    private func serveReadySockets() {
+        var wake = false
+        for (i, slot) in slots.enumerated() where items[i].revents & Int16(ZMQ_POLLIN) != 0 {
+            switch slot {
+            case .wakeup: wake = true
+            case .router: drain(router) { handleInbound($0) }
+            case .zap: zap?.serve()
+            case .dealer(let p): drain(p.dealer) { handleReply($0) }
+            case .monitor(let p): handleMonitor(p)
+            }
+        }
+        // Commands last: they may add or close sockets, which invalidates `items`.
+        if wake {
+            setup.poller.wakeup.drain()
+            for command in setup.poller.takeAll() { execute(command) }
+        }
+    }
+
+    /// Reads up to a batch from one socket so a busy peer cannot starve the others; the rest stays
+    /// readable and is served on the next turn.
+    private func drain(_ socket: ZMQSocket?, _ body: ([Data]) -> Void) {
+        guard let socket else { return }
+        for _ in 0..<512 {
+            guard let frames = socket.receive() else { return }
+            body(frames)
+        }
+    }
+
+    // MARK: commands
+
+    private func execute(_ command: Poller.Command) {
+        switch command {
+        case .bind(let done):
+            done(bind())
+        case .send(let peer, let frames, let target, let requestID, let done):
+            let error = send(frames, to: peer, target: target)
+            if let error, let requestID { setup.pending.complete(requestID) { _ in .failure(error) } }
+            done?(error)
+        case .reply(let identity, let frames):
+            guard let router else { return }
+            switch router.send([identity] + frames) {
+            case .sent: break
+            case .wouldBlock:
+                logger.warning("reply dropped: the caller's queue is at its high-water mark")
+            case .failed(let e):
+                // EHOSTUNREACH: the caller disconnected (ROUTER_MANDATORY tells us instead of dropping silently).
+                logger.debug("reply dropped", metadata: ["error": "\(e)"])
+            }
+        case .disconnect(let endpoint):
+            if let p = peers.removeValue(forKey: endpoint) {
+                p.close()
+                itemsDirty = true
+            }
+        case .shutdown(let done):
+            stopped = done
+        }
+    }
+
+    private func bind() -> Result<String, TransportError> {
+        if let boundEndpoint { return .success(boundEndpoint) }
+        let address = setup.settings.bindAddress
+        do {
+            let s = try ZMQSocket(context: context, type: ZMQ_ROUTER)
+            try s.set(ZMQ_ROUTER_MANDATORY, Int32(1))
+            try s.set(ZMQ_SNDHWM, Int32(clamping: setup.settings.hwm))
+            try s.set(ZMQ_RCVHWM, Int32(clamping: setup.settings.hwm))
+            try s.set(ZMQ_MAXMSGSIZE, Int64(maxMessageSize))
+            if let curve = setup.curve {
+                if zap == nil {
+                    zap = try ZAPHandler(context: context, allowListFile: curve.allowListFile,
+                                         ownPublicKey: curve.publicKey, extraKeys: curve.extraAllowed, logger: logger)
+                }
+                try s.set(ZMQ_CURVE_SERVER, Int32(1))
+                try s.set(ZMQ_CURVE_SECRETKEY, string: curve.secretKey)
+                try s.set(ZMQ_ZAP_DOMAIN, string: "nimbus")
+            }
+            try s.bind(address)
+            router = s
+            itemsDirty = true
+            let endpoint = ZeroMQURL.advertised(s.lastEndpoint, host: setup.settings.advertiseHost)
+            boundEndpoint = endpoint
+            logger.info("zmq router bound", metadata: ["endpoint": "\(endpoint)", "curve": "\(setup.curve != nil)"])
+            return .success(endpoint)
+        } catch {
+            return .failure(.connectionFailed("cannot bind \(address): \(error)"))
+        }
+    }
+
+    private func send(_ frames: [Data], to peer: ZeroMQPeer, target: TransportTarget) -> TransportError? {
+        let connection: PeerConnection
+        do { connection = try self.connection(to: peer) } catch {
+            return .connectionFailed("cannot connect to \(peer.endpoint): \(error)")
+        }
+        if let failure = connection.failure { return .connectionFailed(failure) }
+        switch connection.dealer.send(frames) {
+        case .sent: return nil
+        case .wouldBlock: return .queueFull(target)
+        case .failed(let e): return .connectionFailed("send to \(peer.endpoint): \(e)")
+        }
+    }
+
+    private func connection(to peer: ZeroMQPeer) throws -> PeerConnection {
+        if let existing = peers[peer.endpoint] {
+            if existing.peer.publicKey == peer.publicKey || setup.curve == nil { return existing }
+            existing.close()  // the peer's key changed: reconnect with the new one
+        }
+        nextMonitorID += 1
+        let c = try PeerConnection(
+            context: context, peer: peer,
+            curve: setup.curve.map { PeerConnection.Curve(ownPublicKey: $0.publicKey, ownSecretKey: $0.secretKey) },
+            hwm: Int32(clamping: setup.settings.hwm), maxMessageSize: Int64(maxMessageSize), monitorID: nextMonitorID)
+        peers[peer.endpoint] = c
+        itemsDirty = true
+        return c
+    }
+
+    // MARK: inbound
+
+    /// A message on the ROUTER: `[identity, header, payload]`. Anything else is answered with an
+    /// error (when we can tell who sent it) and logged; the loop keeps serving.
+    private func handleInbound(_ frames: [Data]) {
+        guard let identity = frames.first else { return }
+        func refuse(_ id: UInt64, _ code: WireFailure, _ text: String) {
+            execute(.reply(identity: identity, [WireHeader(kind: .error, requestID: id).encoded(), WireFailure.payload(code, text)]))
+        }
+        guard frames.count == 3 else {
+            logger.warning("dropping malformed zmq message", metadata: ["frames": "\(frames.count)"])
+            refuse(0, .malformed, "expected 2 frames (header, payload), got \(frames.count - 1)")
+            return
+        }
+        let header: WireHeader
+        do { header = try WireHeader.decode(frames[1]) } catch {
+            logger.warning("dropping zmq message with a malformed header", metadata: ["error": "\(error)"])
+            refuse(0, .malformed, "malformed header: \(error)")
+            return
+        }
+        let payload = frames[2]
+        let isRequest = header.kind == .request
+        guard payload.count <= maxMessageSize else {
+            logger.warning("dropping oversized message", metadata: ["bytes": "\(payload.count)", "target": "\(header.target)"])
+            if isRequest { refuse(header.requestID, .tooLarge, "\(payload.count) \(maxMessageSize)") }
+            return
+        }
+        switch header.kind {
+        case .request, .cast:
+            let channel = isRequest
+                ? ZeroMQReplyChannel(poller: setup.poller, identity: identity, requestID: header.requestID,
+                                     maxMessageSize: maxMessageSize) : nil
+            switch setup.listeners.deliver(InboundMessage(payload: payload, replyChannel: channel), to: header.target) {
+            case .delivered: break
+            case .noListener:
+                if isRequest { refuse(header.requestID, .noListener, "\(header.target)") } else {
+                    logger.warning("dropping cast: no listener here", metadata: ["target": "\(header.target)"])
+                }
+            case .queueFull:
+                if isRequest { refuse(header.requestID, .queueFull, "\(header.target)") } else {
+                    logger.warning("dropping cast: listener queue full", metadata: ["target": "\(header.target)"])
+                }
+            }
+        case .fanout:
+            let (_, full) = setup.listeners.deliverToAll(InboundMessage(payload: payload, replyChannel: nil),
+                                                         topic: header.target.topic)
+            if full > 0 { logger.warning("fanout dropped by \(full) full listener queue(s)", metadata: ["topic": "\(header.target.topic)"]) }
+        case .reply, .error:
+            logger.warning("dropping a reply sent to a server socket")
+        }
+    }
+
+    /// A message on a DEALER: `[header, payload]`, the reply to one of our calls.
+    private func handleReply(_ frames: [Data]) {
+        guard frames.count == 2, let header = try? WireHeader.decode(frames[0]) else {
+            logger.warning("dropping malformed reply", metadata: ["frames": "\(frames.count)"])
+            return
+        }
+        let payload = frames[1]
+        let found: Bool
+        switch header.kind {
+        case .reply:
+            found = setup.pending.complete(header.requestID) { _ in .success(payload) }
+        case .error:
+            let max = maxMessageSize
+            found = setup.pending.complete(header.requestID) { e in
+                .failure(WireFailure.error(from: payload, target: e.target, maxMessageSize: max))
+            }
+            if !found && header.requestID == 0 {
+                logger.warning("a server rejected one of our messages",
+                               metadata: ["reason": "\(String(decoding: payload.dropFirst(), as: UTF8.self))"])
+            }
+        default:
+            logger.warning("dropping unexpected message kind on a client socket")
+            return
+        }
+        if !found { logger.debug("late reply ignored (the call already timed out)", metadata: ["id": "\(header.requestID)"]) }
+    }
+
+    private func handleMonitor(_ p: PeerConnection) {
+        for event in p.readEvents() {
+            switch event {
+            case .handshakeFailed(let why):
+                logger.error("\(why)")
+                setup.pending.failAll(endpoint: p.peer.endpoint, .connectionFailed(why))
+            case .handshakeSucceeded:
+                logger.info("zmq handshake succeeded after earlier failures", metadata: ["endpoint": "\(p.peer.endpoint)"])
+            }
+        }
+    }
+
+    private func teardown() {
+        for command in setup.poller.close() {
+            switch command {
+            case .bind(let done): done(.failure(.closed))
+            case .send(_, _, _, _, let done): done?(.closed)
+            case .shutdown(let done): done()
+            case .reply, .disconnect: break
+            }
+        }
+        setup.pending.close()
+        setup.listeners.finishAll()
+        for p in peers.values { p.close() }
+        peers = [:]
+        router?.close()
+        zap?.socket.close()
+        zmq_ctx_term(context)
+        stopped?()
+    }
+}

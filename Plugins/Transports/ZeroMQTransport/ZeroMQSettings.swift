@@ -1,0 +1,110 @@
+import Foundation
+import NimbusKernel
+
+/// Everything the transport reads from config, resolved once at init (paths expanded under `state_path`).
+struct ZeroMQSettings: Sendable {
+    var controllerEndpoint: String
+    var bindAddress: String
+    var advertiseHost: String?
+    var hwm: Int
+    var maxMessageSize: Int
+    var topicEndpoints: [(topic: String, endpoint: String)]
+    var curve: CurvePaths?
+
+    struct CurvePaths: Sendable {
+        var secretKeyFile: String
+        var publicKeyFile: String
+        var serverPublicKeyFile: String
+        var allowedClientsFile: String
+    }
+
+    static let options: [ConfigOption] = [
+        .init("zmq", "bind_address", .string,
+              help: "Where this process binds its ROUTER when it listens (tcp://host:port, port 0 = ephemeral). "
+                + "Empty: the transport_url address (the controller). Compute nodes set e.g. tcp://10.0.0.5:0."),
+        .init("zmq", "advertise_host", .string,
+              help: "Host put in the advertised endpoint when bind_address is a wildcard (default: [DEFAULT] host)."),
+        .init("zmq", "hwm", .int, default: "1000",
+              help: "High-water mark (ZMQ_SNDHWM/RCVHWM) and per-listener queue bound, in messages."),
+        .init("zmq", "max_message_size", .int, default: "67108864",
+              help: "Largest payload in bytes; larger ones are refused (ZMQ_MAXMSGSIZE on receive)."),
+        .init("zmq", "topic_endpoints", .list,
+              help: "Extra static routes, topic=host:port (e.g. scheduler=127.0.0.1:9501) for controller "
+                + "services that do not live at transport_url."),
+        .init("zmq", "curve_enabled", .bool, default: "false", help: "Encrypt and authenticate with CURVE."),
+        .init("zmq", "curve_secret_key_file", .string, default: "$state_path/zmq/curve.key",
+              help: "This process's CURVE secret key (Z85); written by `nimbus manage zmq keygen`."),
+        .init("zmq", "curve_public_key_file", .string, default: "$state_path/zmq/curve.pub",
+              help: "This process's CURVE public key (Z85), to hand to peers."),
+        .init("zmq", "curve_server_public_key_file", .string, default: "$state_path/zmq/controller.pub",
+              help: "The controller's public key (the server at transport_url); if missing, our own public key."),
+        .init("zmq", "curve_allowed_clients_file", .string, default: "$state_path/zmq/allowed_clients",
+              help: "Z85 public keys allowed to connect, one per line (# comments); re-read when it changes."),
+    ]
+
+    init(config: NimbusConfig) throws {
+        let url = config.string("DEFAULT", "transport_url", default: "")
+        controllerEndpoint = try ZeroMQURL.endpoint(fromTransportURL: url)
+        let bind = config.string("zmq", "bind_address", default: "")
+        bindAddress = bind.isEmpty ? controllerEndpoint : try ZeroMQURL.normalize(bind)
+        advertiseHost = config.string("zmq", "advertise_host") ?? config.string("DEFAULT", "host")
+        hwm = try config.int("zmq", "hwm", default: 1000)
+        maxMessageSize = try config.int("zmq", "max_message_size", default: 64 << 20)
+        guard hwm > 0, maxMessageSize > 0 else {
+            throw ConfigError.invalidValue(source: config.source("zmq", "hwm"), section: "zmq", option: "hwm",
+                                           value: "\(hwm)/\(maxMessageSize)", expected: "positive hwm and max_message_size")
+        }
+        topicEndpoints = try (config.list("zmq", "topic_endpoints") ?? []).map { entry in
+            let parts = entry.split(separator: "=", maxSplits: 1).map(String.init)
+            guard parts.count == 2, !parts[0].isEmpty else { throw TransportError.invalidURL("topic_endpoints entry \(entry)") }
+            return (parts[0], try ZeroMQURL.normalize(parts[1]))
+        }
+        if try config.bool("zmq", "curve_enabled", default: false) {
+            let statePath = config.string("DEFAULT", "state_path", default: "./state")
+            func path(_ option: String, _ def: String) -> String {
+                config.string("zmq", option, default: def).replacingOccurrences(of: "$state_path", with: statePath)
+            }
+            curve = CurvePaths(
+                secretKeyFile: path("curve_secret_key_file", "$state_path/zmq/curve.key"),
+                publicKeyFile: path("curve_public_key_file", "$state_path/zmq/curve.pub"),
+                serverPublicKeyFile: path("curve_server_public_key_file", "$state_path/zmq/controller.pub"),
+                allowedClientsFile: path("curve_allowed_clients_file", "$state_path/zmq/allowed_clients"))
+        }
+    }
+}
+
+/// `transport_url` and endpoint spellings: `zmq://host:port` in config, `tcp://host:port` for libzmq.
+public enum ZeroMQURL {
+    /// `zmq://127.0.0.1:9500` (optionally with a trailing `/`) → `tcp://127.0.0.1:9500`.
+    public static func endpoint(fromTransportURL url: String) throws(TransportError) -> String {
+        guard url.hasPrefix("zmq://") else { throw .invalidURL(url) }
+        var rest = String(url.dropFirst("zmq://".count))
+        while rest.hasSuffix("/") { rest.removeLast() }
+        return try hostPort(rest, original: url)
+    }
+
+    /// Accepts `tcp://h:p`, `zmq://h:p`, `ipc://path`, `inproc://name` or a bare `h:p`.
+    public static func normalize(_ endpoint: String) throws(TransportError) -> String {
+        let e = endpoint.trimmingCharacters(in: .whitespaces)
+        if e.hasPrefix("ipc://") || e.hasPrefix("inproc://") { return e }
+        if e.hasPrefix("zmq://") { return try self.endpoint(fromTransportURL: e) }
+        if e.hasPrefix("tcp://") { return try hostPort(String(e.dropFirst(6)), original: endpoint) }
+        return try hostPort(e, original: endpoint)
+    }
+
+    private static func hostPort(_ s: String, original: String) throws(TransportError) -> String {
+        guard let colon = s.lastIndex(of: ":"), colon != s.startIndex,
+              let port = Int(s[s.index(after: colon)...]), (0...65535).contains(port),
+              !s.contains("/"), !s.contains("@")
+        else { throw .invalidURL(original) }
+        return "tcp://\(s)"
+    }
+
+    /// Replaces a wildcard bind host with one peers can reach.
+    static func advertised(_ bound: String, host: String?) -> String {
+        for wildcard in ["tcp://0.0.0.0:", "tcp://*:", "tcp://[::]:"] where bound.hasPrefix(wildcard) {
+            return "tcp://\(host ?? ProcessInfo.processInfo.hostName):" + bound.dropFirst(wildcard.count)
+        }
+        return bound
+    }
+}
