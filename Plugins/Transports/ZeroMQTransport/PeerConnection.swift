@@ -72,7 +72,8 @@ final class PeerConnection {
         dealer.close()
     }
 
-    /// Reads pending monitor events and reports handshake outcomes.
+    /// Reads pending monitor events and reports handshake outcomes: only transitions, so a peer that
+    /// keeps failing (libzmq retries forever) logs once, not on every retry.
     func readEvents() -> [Event] {
         var out: [Event] = []
         while let frames = monitor.receive() {
@@ -90,19 +91,22 @@ final class PeerConnection {
                 if failure != nil { out.append(.handshakeSucceeded) }
                 failure = nil
             case ZMQ_EVENT_HANDSHAKE_FAILED_AUTH:
-                out.append(fail("the server refused this node's key (ZAP status \(value)): add its public key "
-                    + "to the server's curve_allowed_clients_file"))
+                out += fail("the server refused this node's key (ZAP status \(value)): add its public key "
+                    + "to the server's curve_allowed_clients_file")
             case ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL:
-                out.append(fail("protocol error \(value) (mismatched CURVE settings or keys?)"))
+                out += fail("protocol error \(value) (mismatched CURVE settings or keys?)")
             case ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL:
-                out.append(fail("no detail (errno \(value))"))
+                // What a wrong server key looks like from the client: the server cannot read our HELLO
+                // and hangs up (EPIPE / ECONNRESET), with no ERROR command to explain.
+                out += fail(usesCurve ? "the server dropped the handshake (errno \(value)): wrong server public key?"
+                    : "no detail (errno \(value))")
             case ZMQ_EVENT_DISCONNECTED:
                 if connected && !handshook {
                     // The server hung up mid-handshake: with CURVE, it could not decrypt our HELLO,
                     // i.e. the server public key we hold is not the server's.
-                    out.append(fail(!usesCurve
+                    out += fail(!usesCurve
                         ? "the server closed the connection during the handshake (is CURVE enabled on one side only?)"
-                        : "the server closed the connection during the handshake: wrong server public key?"))
+                        : "the server closed the connection during the handshake: wrong server public key?")
                 }
                 connected = false
             default:
@@ -112,9 +116,10 @@ final class PeerConnection {
         return out
     }
 
-    private func fail(_ why: String) -> Event {
+    private func fail(_ why: String) -> [Event] {
+        guard failure == nil else { return [] }
         let message = "\(usesCurve ? "CURVE" : "ZeroMQ") handshake failed with \(peer.endpoint): \(why)"
         failure = message
-        return .handshakeFailed(message)
+        return [.handshakeFailed(message)]
     }
 }
