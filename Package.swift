@@ -165,8 +165,8 @@ let package = Package(
         ),
         .testTarget(
             name: "ZeroMQTransportTests",
-            dependencies: ["NimbusKernel", "NimbusKernelTestKit", "ZeroMQTransport", "InProcessTransport", "CZeroMQ",
-                           "NimbusRPC"]
+            dependencies: ["NimbusKernel", "NimbusKernelTestKit", "ZeroMQTransport", "CZeroMQ", "NimbusRPC",
+                           .product(name: "Logging", package: "swift-log")]
         ),
         .testTarget(
             name: "EndToEndTests",

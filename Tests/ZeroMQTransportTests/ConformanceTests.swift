@@ -1,6 +1,4 @@
 import Foundation
-import InProcessTransport
-import Logging
 import NimbusKernel
 import NimbusKernelTestKit
 import Testing
@@ -20,13 +18,5 @@ struct ConformanceTests {
             try await check.run { try await f.conformancePair(curve: true) }
         }
     }
-
-    @Test("in-process transport", arguments: TransportConformance.all)
-    func inProcess(_ check: TransportConformance.Check) async throws {
-        try await check.run {
-            let config = try NimbusConfig(overrides: ["DEFAULT.transport_url": "inprocess://conf-\(UUID().uuidString)"])
-            let t = try InProcessTransport(context: PluginContext(config: config, logger: Logger(label: "test")))
-            return .init(server: t, client: t)
-        }
-    }
+    // The in-process transport runs the same suite in NimbusRPCTests.
 }
