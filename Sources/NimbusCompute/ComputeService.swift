@@ -14,6 +14,7 @@ public final class ComputeService: Service, Sendable {
     let transport: any Transport
     let timing: ServiceTiming
     let resourceInterval: Double
+    let powerSyncInterval: Double
     let inventory: InventorySettings
     let logger: Logger
     /// Set by the daemon when the transport needs peers to learn this compute's address (ZeroMQ).
@@ -33,6 +34,7 @@ public final class ComputeService: Service, Sendable {
         self.transport = transport
         self.timing = try ServiceTiming(config: config)
         self.resourceInterval = try config.double("DEFAULT", "update_resources_interval", default: 60)
+        self.powerSyncInterval = try config.double("DEFAULT", "sync_power_state_interval", default: 600)
         self.inventory = try Self.inventory(config)
         self.manager = ComputeManager(host: host, driver: driver, conductor: conductor,
                                       maxConcurrentBuilds: try config.int("compute", "max_concurrent_builds", default: 10),
@@ -103,6 +105,14 @@ public final class ComputeService: Service, Sendable {
             logger.info("compute service started", metadata: ["driver": "\(type(of: driver).name)"])
             group.addTask { await self.periodic(every: self.timing.reportInterval) { try await self.heartbeat(service) } }
             group.addTask { await self.periodic(every: self.resourceInterval) { try await self.reportResources() } }
+            group.addTask { await self.periodic(every: self.powerSyncInterval) { try await self.manager.syncPowerStates() } }
+            if let events = driver as? any LifecycleEventDriver {
+                group.addTask {
+                    await cancelWhenGracefulShutdown {
+                        for await event in events.lifecycleEvents() { await self.manager.handle(event) }
+                    }
+                }
+            }
         }
         // Graceful shutdown (SIGTERM): in-flight handlers have finished; say so in the service row.
         if let registered, !Task.isCancelled {

@@ -38,3 +38,16 @@ func fakeDriver(host: String = "fake-1", _ overrides: [String: String] = [:]) th
         #expect(try await d.consoleOutput(i).contains("web-1 login:"))
     }
 }
+
+@Suite struct FakeDriverEventTests {
+    @Test func simulatedShutdownIsReportedAsAnEvent() async throws {
+        let d = try fakeDriver()
+        let i = Make.instance()
+        try await d.spawn(SpawnRequest(instance: i))
+        try await d.simulate(i.uuid, becomes: .shutdown)
+        var it = d.lifecycleEvents().makeAsyncIterator()
+        let event = await it.next()
+        #expect(event == LifecycleEvent(instanceUUID: i.uuid, powerState: .shutdown))
+        #expect(try await d.instanceInfo(i).powerState == .shutdown)
+    }
+}

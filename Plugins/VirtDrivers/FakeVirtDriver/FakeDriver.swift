@@ -5,7 +5,9 @@ import NimbusKernel
 /// A simulated hypervisor (Nova's `fake.FakeDriver`): one instance per compute host, any number of hosts per
 /// process. Sizes come from `[fake]` (and per-host `[fake:<host>]`) options; faults can be injected
 /// (`fail_spawn_hosts`, `spawn_latency_ms`) so reschedules and errors can be shown.
-public actor FakeDriver: VirtDriver, ConsoleOutputDriver, PausableDriver, SuspendableDriver, VNCConsoleDriver {
+public actor FakeDriver: VirtDriver, ConsoleOutputDriver, PausableDriver, SuspendableDriver, VNCConsoleDriver,
+    LifecycleEventDriver
+{
     public static let name = "fake.FakeDriver"
     public static let configOptions: [ConfigOption] = [
         .init("fake", "vcpus", .int, default: "16", help: "vCPUs of every fake host."),
@@ -28,6 +30,7 @@ public actor FakeDriver: VirtDriver, ConsoleOutputDriver, PausableDriver, Suspen
     let latency: Duration
     let logger: Logger
     var guests: [UUID: Guest] = [:]
+    nonisolated let events: (stream: AsyncStream<LifecycleEvent>, continuation: AsyncStream<LifecycleEvent>.Continuation)
 
     public init(context: PluginContext) throws {
         let host = context.host ?? "fake-host"
@@ -46,6 +49,19 @@ public actor FakeDriver: VirtDriver, ConsoleOutputDriver, PausableDriver, Suspen
         self.failSpawn = (c.list("fake", "fail_spawn_hosts") ?? []).contains(host)
         self.latency = .milliseconds(try int("spawn_latency_ms", 0))
         self.logger = context.logger
+        self.events = AsyncStream.makeStream(of: LifecycleEvent.self, bufferingPolicy: .bufferingNewest(1000))
+    }
+
+    public nonisolated func lifecycleEvents() -> AsyncStream<LifecycleEvent> { events.stream }
+
+    /// Simulates the guest changing state by itself (shut down from inside, crashed), as a hypervisor
+    /// would report: the state changes and a lifecycle event is emitted.
+    public func simulate(_ instance: UUID, becomes state: PowerState) throws {
+        guard var g = guests[instance] else { throw VirtDriverError.instanceNotFound(instance) }
+        g.state = state
+        g.console.append("[simulated] guest is now \(state)")
+        guests[instance] = g
+        events.continuation.yield(LifecycleEvent(instanceUUID: instance, powerState: state))
     }
 
     public func initHost() async throws {}

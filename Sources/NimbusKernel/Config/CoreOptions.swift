@@ -37,6 +37,7 @@ public enum CoreOptions {
         .init("api", "auth_strategy", .choice(["noauth2", "keystone"]), default: "noauth2"),
         .init("compute", "max_concurrent_builds", .int, default: "10"),
         .init("DEFAULT", "update_resources_interval", .float, default: "60"),
+        .init("DEFAULT", "sync_power_state_interval", .float, default: "600"),
         .init("metrics", "listen", .string, default: "127.0.0.1"),
         .init("metrics", "port", .port, help: "Serve Prometheus /metrics here (scheduler, conductor, compute); unset: off."),
         .init("compute", "consecutive_build_service_disable_threshold", .int, default: "10"),
