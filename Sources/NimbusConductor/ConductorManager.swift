@@ -12,6 +12,8 @@ public struct ConductorManager: Sendable {
     let compute: RPCClient
     let maxAttempts: Int
     public let logger: Logger
+    /// Told about every registration (the daemon's service directory learns new computes at once).
+    public var onServiceRegistered: (@Sendable (ServiceRecord) -> Void)?
 
     public init(store: NimbusStore, transport: any Transport, config: NimbusConfig, logger: Logger) throws {
         self.store = store
@@ -39,8 +41,10 @@ public struct ConductorManager: Sendable {
 
         var db = RPCEndpoint(version: Topics.conductorVersion)
         db.on("service_register") { (a: ConductorAPI.RegisterService) in
-            try await store.registerService(host: a.host, binary: a.binary, topic: a.topic,
-                                            rpcEndpoint: a.rpcEndpoint, rpcPublicKey: a.rpcPublicKey)
+            let s = try await store.registerService(host: a.host, binary: a.binary, topic: a.topic,
+                                                    rpcEndpoint: a.rpcEndpoint, rpcPublicKey: a.rpcPublicKey)
+            self.onServiceRegistered?(s)
+            return s
         }
         db.on("service_heartbeat") { (a: ConductorAPI.UUIDArg) in try await store.heartbeat(service: a.uuid) }
         db.on("service_stopped") { (a: ConductorAPI.UUIDArg) in

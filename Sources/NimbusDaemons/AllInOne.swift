@@ -21,6 +21,7 @@ public final class AllInOne: Sendable {
     let api: ComputeAPI
     let scheduler: SchedulerManager
     let conductor: ConductorManager
+    let directory: ServiceDirectory?
     private let state = Mutex(State())
 
     struct State {
@@ -39,8 +40,12 @@ public final class AllInOne: Sendable {
         api = try ComputeAPI(store: store, transport: transport, config: runtime.config, logger: runtime.logger)
         scheduler = try SchedulerManager(store: store, registry: runtime.registry, config: runtime.config,
                                          logger: runtime.logger)
-        conductor = try ConductorManager(store: store, transport: transport, config: runtime.config,
-                                         logger: runtime.logger)
+        var conductor = try ConductorManager(store: store, transport: transport, config: runtime.config,
+                                             logger: runtime.logger)
+        let directory = ServiceDirectory.install(on: transport, store: store, logger: runtime.logger)
+        conductor.onServiceRegistered = { directory?.update($0) }
+        self.conductor = conductor
+        self.directory = directory
     }
 
     /// Seeds devstack's default flavors when there are none, so a fresh all-in-one can boot at once.
@@ -97,15 +102,19 @@ public final class AllInOne: Sendable {
             services: [.init(service: schedulerServer), .init(service: conductorServer), .init(service: computes),
                        .init(service: apiServer),
                        .init(service: OrphanedBuildSweeper(conductor: conductor, timing: try ServiceTiming(config: cfg)))]
-                + heartbeats.map { .init(service: $0) },
+                + heartbeats.map { .init(service: $0) }
+                + (directory.map { [.init(service: DirectoryRefresher(directory: $0, logger: log))] } ?? []),
             gracefulShutdownSignals: handleSignals ? [.sigterm, .sigint] : [], logger: log))
         try await group.run()
     }
 
     /// Starts one compute host as its own task, so it can be stopped alone (as if its process died).
-    func startCompute(_ host: String) throws {
+    func startCompute(_ host: String) async throws {
+        let addressed = transport as? any AddressedTransport
+        let endpoint = try await addressed?.bind()
         let service = try ComputeService(host: host, registry: runtime.registry, transport: transport,
-                                         config: runtime.config, logger: runtime.logger)
+                                         config: runtime.config, logger: runtime.logger, rpcEndpoint: endpoint,
+                                         rpcPublicKey: addressed?.publicKey)
         // Each compute runs in its own group, like its own process: tests may kill it (cancel) or stop it
         // gracefully (as SIGTERM would).
         let group = ServiceGroup(configuration: .init(services: [.init(service: service)], logger: runtime.logger))
@@ -135,7 +144,7 @@ struct ComputeFleet: Service {
     let owner: AllInOne
 
     func run() async throws {
-        for host in owner.computeHosts { try owner.startCompute(host) }
+        for host in owner.computeHosts { try await owner.startCompute(host) }
         try? await gracefulShutdown()
         await owner.stopAllComputes(gracefully: true)
     }

@@ -45,8 +45,10 @@ struct ConductorCommand: AsyncParsableCommand {
         let rt = try common.runtime(label: "nimbus.conductor")
         let store = try rt.openStore(migrate: false)
         let transport = try rt.makeTransport()
-        let manager = try ConductorManager(store: store, transport: transport, config: rt.config, logger: rt.logger)
-        try await runServices([
+        var manager = try ConductorManager(store: store, transport: transport, config: rt.config, logger: rt.logger)
+        let directory = ServiceDirectory.install(on: transport, store: store, logger: rt.logger)
+        manager.onServiceRegistered = { directory?.update($0) }
+        try await runServices((directory.map { [DirectoryRefresher(directory: $0, logger: rt.logger)] } ?? []) + [
             RPCServer(transport: transport, target: TransportTarget(topic: Topics.conductor, server: rt.host),
                       endpoints: manager.endpoints(), logger: rt.logger),
             StoreHeartbeat(store: store, host: rt.host, binary: "nova-conductor", topic: Topics.conductor,
@@ -66,7 +68,8 @@ struct APICommand: AsyncParsableCommand {
         let store = try rt.openStore(migrate: false)
         let transport = try rt.makeTransport()
         let api = try ComputeAPI(store: store, transport: transport, config: rt.config, logger: rt.logger)
-        try await runServices([
+        let directory = ServiceDirectory.install(on: transport, store: store, logger: rt.logger)
+        try await runServices((directory.map { [DirectoryRefresher(directory: $0, logger: rt.logger)] } ?? []) + [
             APIServerService(api: api, host: rt.config.string("DEFAULT", "osapi_compute_listen", default: "127.0.0.1"),
                              port: try rt.config.int("DEFAULT", "osapi_compute_listen_port", default: 8774),
                              logger: rt.logger),
@@ -82,8 +85,12 @@ struct ComputeCommand: AsyncParsableCommand {
     func run() async throws {
         let rt = try common.runtime(label: "nimbus.compute")
         let transport = try rt.makeTransport()
+        // With an addressed transport (ZeroMQ) the compute binds first and reports where it listens.
+        let addressed = transport as? any AddressedTransport
+        let endpoint = try await addressed?.bind()
         let service = try ComputeService(host: rt.host, registry: rt.registry, transport: transport,
-                                         config: rt.config, logger: rt.logger)
+                                         config: rt.config, logger: rt.logger, rpcEndpoint: endpoint,
+                                         rpcPublicKey: addressed?.publicKey)
         try await runServices([service] + MetricsServerService.fromConfig(rt), logger: rt.logger)
     }
 }

@@ -36,6 +36,7 @@ public struct PluginRegistry: Sendable {
         public let name: String
         public let schemes: [String]
         public let options: [ConfigOption]
+        public let adminCommands: [TransportAdminCommand]
         public let make: @Sendable (PluginContext) throws -> any Transport
     }
 
@@ -71,7 +72,8 @@ public struct PluginRegistry: Sendable {
     public mutating func register<T: Transport>(transport: T.Type) throws(PluginError) {
         guard transports[T.name] == nil else { throw .duplicate(kind: .transport, name: T.name) }
         transports[T.name] = TransportEntry(
-            name: T.name, schemes: T.urlSchemes, options: T.configOptions, make: { try T(context: $0) })
+            name: T.name, schemes: T.urlSchemes, options: T.configOptions, adminCommands: T.adminCommands,
+            make: { try T(context: $0) })
     }
 
     /// Chainable forms for `Nimbus.main(registry: .builtin().registering(filter: RackFilter.self))`.

@@ -71,6 +71,8 @@ public protocol Transport: Sendable {
     /// `transport_url` schemes this transport serves (`inprocess://`, `zmq://`).
     static var urlSchemes: [String] { get }
     static var configOptions: [ConfigOption] { get }
+    /// Admin tasks for `nimbus manage <transport name> <task>`.
+    static var adminCommands: [TransportAdminCommand] { get }
     init(context: PluginContext) throws
     /// Starts receiving messages for `target` (a server binds its topic, or topic.server).
     func listen(_ target: TransportTarget) async throws -> TransportSubscription
@@ -85,4 +87,19 @@ public protocol Transport: Sendable {
 
 extension Transport {
     public static var configOptions: [ConfigOption] { [] }
+    public static var adminCommands: [TransportAdminCommand] { [] }
+}
+
+/// An administrative task a transport offers (`nimbus manage zmq keygen`), run with the daemon's config.
+public struct TransportAdminCommand: Sendable {
+    public var name: String
+    public var help: String
+    /// Returns what to print.
+    public var run: @Sendable (NimbusConfig) throws -> String
+
+    public init(name: String, help: String, run: @escaping @Sendable (NimbusConfig) throws -> String) {
+        self.name = name
+        self.help = help
+        self.run = run
+    }
 }
