@@ -1,5 +1,6 @@
 import CZeroMQ
 import Foundation
+import NimbusKernel
 
 /// Where a peer listens and, with CURVE, the public key its ROUTER proves.
 public struct ZeroMQPeer: Sendable, Hashable, CustomStringConvertible {
@@ -22,6 +23,15 @@ final class PeerConnection {
     let dealer: ZMQSocket
     let monitor: ZMQSocket
     let usesCurve: Bool
+    /// A message waiting for room in the DEALER (its HWM was reached).
+    struct Outgoing {
+        var frames: [Data]
+        var target: TransportTarget
+        var requestID: UInt64?
+    }
+
+    /// Messages libzmq could not take yet, oldest first; bounded by the poller's in-flight capacity.
+    var backlog = Backlog()
     /// Set while the last handshake failed; sends fail fast with it until a handshake succeeds.
     private(set) var failure: String?
     private var connected = false
@@ -121,5 +131,29 @@ final class PeerConnection {
         let message = "\(usesCurve ? "CURVE" : "ZeroMQ") handshake failed with \(peer.endpoint): \(why)"
         failure = message
         return [.handshakeFailed(message)]
+    }
+}
+
+/// A FIFO with O(1) removal at the front (an array and a head index, compacted as it drains).
+struct Backlog {
+    private var items: [PeerConnection.Outgoing] = []
+    private var head = 0
+
+    var isEmpty: Bool { head == items.count }
+    var first: PeerConnection.Outgoing? { isEmpty ? nil : items[head] }
+
+    mutating func append(_ m: PeerConnection.Outgoing) { items.append(m) }
+
+    mutating func removeFirst() {
+        head += 1
+        if head == items.count || head > 1024 && head * 2 > items.count {
+            items.removeFirst(head)
+            head = 0
+        }
+    }
+
+    mutating func drain() -> [PeerConnection.Outgoing] {
+        defer { items = []; head = 0 }
+        return Array(items[head...])
     }
 }

@@ -3,15 +3,20 @@ import NimbusKernel
 import Synchronization
 
 /// The hand-off between Swift tasks and the poller thread that owns every libzmq socket of one
-/// transport: tasks append commands (bounded) and wake the thread through an eventfd; the thread
-/// drains them all at once. Nothing here blocks, so callers never tie up the cooperative pool.
+/// transport: tasks append commands and wake the thread through an eventfd; the thread drains them
+/// all at once. Nothing here blocks, so callers never tie up the cooperative pool.
+///
+/// Back-pressure: every outgoing message counts as in flight from `submit` until libzmq has taken it
+/// (or it failed). A DEALER at its high-water mark (EAGAIN under ZMQ_DONTWAIT) keeps the message in
+/// the thread's per-peer backlog, still counted; once `capacity` messages are in flight, `submit`
+/// throws `queueFull`. So a sender never waits for the thread, and nothing grows without bound.
 final class Poller: Sendable {
     enum Command: Sendable {
         /// Binds the ROUTER (once) and reports the advertised endpoint.
         case bind(@Sendable (Result<String, TransportError>) -> Void)
         /// Sends a request, cast or fanout frame set to a peer. A request's failure completes its
-        /// pending call; `done` (casts, fanout) learns whether libzmq took the message.
-        case send(ZeroMQPeer, [Data], TransportTarget, requestID: UInt64?, done: (@Sendable (TransportError?) -> Void)?)
+        /// pending call; a cast's failure is logged (its sender has moved on).
+        case send(ZeroMQPeer, [Data], TransportTarget, requestID: UInt64?)
         /// A reply (or error reply) to the caller behind a ROUTER identity.
         case reply(identity: Data, [Data])
         /// Closes the DEALER to an endpoint no longer used (a restarted peer moved elsewhere).
@@ -21,35 +26,49 @@ final class Poller: Sendable {
 
     private struct Queue {
         var commands: [Command] = []
+        var inFlight = 0
         var closed = false
     }
 
     private let queue = Mutex(Queue())
     let wakeup: WakeupFD
-    /// Bound on commands waiting for the thread; beyond it senders get `queueFull`, never a growing queue.
+    /// Bound on messages in flight (queued for the thread or in its backlog).
     let capacity: Int
+    /// Peers whose last handshake failed, mirrored from the thread so senders fail fast.
+    let failedPeers = Mutex<[String: String]>([:])
 
     init(capacity: Int) throws {
         wakeup = try WakeupFD()
         self.capacity = capacity
     }
 
-    /// Queues a command; commands without a target (replies, bind, shutdown) bypass the bound: replies
-    /// are already bounded by the requests the listeners' bounded queues accepted. Only the first command into an empty queue writes the eventfd: the thread
+    /// Queues a command; only `send` counts against the bound. Replies bypass it: they are already
+    /// bounded by the requests the listeners' bounded queues accepted. Only the first command into an empty queue writes the eventfd: the thread
     /// reads the eventfd before taking the queue, so nothing queued after that read is missed.
-    func submit(_ command: Command, target: TransportTarget? = nil) throws(TransportError) {
+    func submit(_ command: Command) throws(TransportError) {
         enum Refusal { case closed, full }
         let (wasEmpty, refusal): (Bool, Refusal?) = queue.withLock { q in
             if q.closed { return (false, .closed) }
-            if let _ = target, q.commands.count >= capacity { return (false, .full) }
+            if case .send = command {
+                if q.inFlight >= capacity { return (false, .full) }
+                q.inFlight += 1
+            }
             q.commands.append(command)
             return (q.commands.count == 1, nil)
         }
         switch refusal {
         case .closed: throw .closed
-        case .full: throw .queueFull(target ?? TransportTarget(topic: ""))
+        case .full:
+            if case .send(_, _, let target, _) = command { throw .queueFull(target) }
+            throw .queueFull(TransportTarget(topic: ""))
         case nil: if wasEmpty { wakeup.wake() }
         }
+    }
+
+    /// The thread reports messages that left (handed to libzmq, or failed).
+    func released(_ count: Int) {
+        guard count > 0 else { return }
+        queue.withLock { $0.inFlight -= count }
     }
 
     func takeAll() -> [Command] {

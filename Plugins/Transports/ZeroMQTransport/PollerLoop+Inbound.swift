@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import NimbusKernel
+import Synchronization
 
 /// Inbound traffic on the poller thread: requests and casts on the ROUTER, replies on the DEALERs,
 /// handshake events from the monitors.
@@ -87,8 +88,10 @@ extension PollerLoop {
             switch event {
             case .handshakeFailed(let why):
                 logger.error("\(why)")
+                setup.poller.failedPeers.withLock { $0[p.peer.endpoint] = why }
                 setup.pending.failAll(endpoint: p.peer.endpoint, .connectionFailed(why))
             case .handshakeSucceeded:
+                setup.poller.failedPeers.withLock { _ = $0.removeValue(forKey: p.peer.endpoint) }
                 logger.info("zmq handshake succeeded after earlier failures", metadata: ["endpoint": "\(p.peer.endpoint)"])
             }
         }

@@ -2,6 +2,7 @@ import CZeroMQ
 import Foundation
 import Logging
 import NimbusKernel
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -79,6 +80,8 @@ final class PollerLoop {
         if let zap { add(zap.socket, .zap) }
         for p in peers.values {
             add(p.dealer, .dealer(p))
+            // Ask for writability only while a backlog waits, or poll would return at once forever.
+            if !p.backlog.isEmpty { items[items.count - 1].events |= Int16(ZMQ_POLLOUT) }
             add(p.monitor, .monitor(p))
         }
         itemsDirty = false
@@ -86,12 +89,15 @@ final class PollerLoop {
 
     private func serveReadySockets() {
         var wake = false
-        for (i, slot) in slots.enumerated() where items[i].revents & Int16(ZMQ_POLLIN) != 0 {
+        for (i, slot) in slots.enumerated() where items[i].revents != 0 {
+            let readable = items[i].revents & Int16(ZMQ_POLLIN) != 0
             switch slot {
             case .wakeup: wake = true
             case .router: drain(router) { handleInbound($0) }
             case .zap: zap?.serve()
-            case .dealer(let p): drain(p.dealer) { handleReply($0) }
+            case .dealer(let p):
+                if readable { drain(p.dealer) { handleReply($0) } }
+                if items[i].revents & Int16(ZMQ_POLLOUT) != 0 { flushBacklog(p) }
             case .monitor(let p): handleMonitor(p)
             }
         }
@@ -118,10 +124,8 @@ final class PollerLoop {
         switch command {
         case .bind(let done):
             done(bind())
-        case .send(let peer, let frames, let target, let requestID, let done):
-            let error = send(frames, to: peer, target: target)
-            if let error, let requestID { setup.pending.complete(requestID) { _ in .failure(error) } }
-            done?(error)
+        case .send(let peer, let frames, let target, let requestID):
+            send(PeerConnection.Outgoing(frames: frames, target: target, requestID: requestID), to: peer)
         case .reply(let identity, let frames):
             guard let router else { return }
             switch router.send([identity] + frames) {
@@ -133,10 +137,7 @@ final class PollerLoop {
                 logger.debug("reply dropped", metadata: ["error": "\(e)"])
             }
         case .disconnect(let endpoint):
-            if let p = peers.removeValue(forKey: endpoint) {
-                p.close()
-                itemsDirty = true
-            }
+            if let p = peers.removeValue(forKey: endpoint) { close(p) }
         case .shutdown(let done):
             stopped = done
         }
@@ -172,23 +173,68 @@ final class PollerLoop {
         }
     }
 
-    private func send(_ frames: [Data], to peer: ZeroMQPeer, target: TransportTarget) -> TransportError? {
+    private func send(_ message: PeerConnection.Outgoing, to peer: ZeroMQPeer) {
         let connection: PeerConnection
         do { connection = try self.connection(to: peer) } catch {
-            return .connectionFailed("cannot connect to \(peer.endpoint): \(error)")
+            return failed(message, .connectionFailed("cannot connect to \(peer.endpoint): \(error)"))
         }
-        if let failure = connection.failure { return .connectionFailed(failure) }
-        switch connection.dealer.send(frames) {
-        case .sent: return nil
-        case .wouldBlock: return .queueFull(target)
-        case .failed(let e): return .connectionFailed("send to \(peer.endpoint): \(e)")
+        if let failure = connection.failure { return failed(message, .connectionFailed(failure)) }
+        guard connection.backlog.isEmpty else {  // keep order behind what is already waiting
+            connection.backlog.append(message)
+            return
         }
+        switch connection.dealer.send(message.frames) {
+        case .sent:
+            setup.poller.released(1)
+        case .wouldBlock:
+            connection.backlog.append(message)
+            itemsDirty = true  // now poll for POLLOUT
+        case .failed(let e):
+            failed(message, .connectionFailed("send to \(peer.endpoint): \(e)"))
+        }
+    }
+
+    /// Hands waiting messages to libzmq once the DEALER has room again.
+    private func flushBacklog(_ p: PeerConnection) {
+        var sent = 0
+        while let next = p.backlog.first {
+            switch p.dealer.send(next.frames) {
+            case .sent:
+                sent += 1
+                p.backlog.removeFirst()
+            case .wouldBlock:
+                setup.poller.released(sent)
+                return
+            case .failed(let e):
+                p.backlog.removeFirst()
+                failed(next, .connectionFailed("send to \(p.peer.endpoint): \(e)"))
+            }
+        }
+        setup.poller.released(sent)
+        itemsDirty = true  // backlog empty: stop polling for POLLOUT
+    }
+
+    /// A message that will not be sent: its call fails now; a cast can only be logged.
+    private func failed(_ message: PeerConnection.Outgoing, _ error: TransportError) {
+        setup.poller.released(1)
+        if let id = message.requestID {
+            setup.pending.complete(id) { _ in .failure(error) }
+        } else {
+            logger.warning("message dropped", metadata: ["target": "\(message.target)", "error": "\(error)"])
+        }
+    }
+
+    private func close(_ p: PeerConnection) {
+        for m in p.backlog.drain() { failed(m, .connectionFailed("connection to \(p.peer.endpoint) closed")) }
+        setup.poller.failedPeers.withLock { _ = $0.removeValue(forKey: p.peer.endpoint) }
+        p.close()
+        itemsDirty = true
     }
 
     private func connection(to peer: ZeroMQPeer) throws -> PeerConnection {
         if let existing = peers[peer.endpoint] {
             if existing.peer.publicKey == peer.publicKey || setup.curve == nil { return existing }
-            existing.close()  // the peer's key changed: reconnect with the new one
+            close(existing)  // the peer's key changed: reconnect with the new one
         }
         nextMonitorID += 1
         let c = try PeerConnection(
@@ -204,14 +250,15 @@ final class PollerLoop {
         for command in setup.poller.close() {
             switch command {
             case .bind(let done): done(.failure(.closed))
-            case .send(_, _, _, _, let done): done?(.closed)
+            case .send(_, _, _, let id):
+                if let id { setup.pending.complete(id) { _ in .failure(TransportError.closed) } }
             case .shutdown(let done): done()
             case .reply, .disconnect: break
             }
         }
         setup.pending.close()
         setup.listeners.finishAll()
-        for p in peers.values { p.close() }
+        for p in peers.values { close(p) }
         peers = [:]
         router?.close()
         zap?.socket.close()

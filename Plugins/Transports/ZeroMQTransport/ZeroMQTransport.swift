@@ -29,7 +29,7 @@ public final class ZeroMQTransport: Transport {
         settings = try ZeroMQSettings(config: context.config)
         logger = context.logger
         listeners = Listeners(queueLimit: settings.hwm)
-        poller = try Poller(capacity: max(1024, settings.hwm * 2))
+        poller = try Poller(capacity: max(64, settings.hwm))
 
         var curve: PollerSetup.Curve?
         var controllerKey: String?
@@ -124,6 +124,7 @@ public final class ZeroMQTransport: Transport {
     public func request(_ payload: Data, to target: TransportTarget, timeout: Duration) async throws -> Data {
         try check(payload)
         let peer = directory.peer(for: target)
+        try failFast(peer)
         let id = pending.makeID()
         let frames = [WireHeader(kind: .request, requestID: id, target: target).encoded(), payload]
         let pending = self.pending
@@ -131,7 +132,7 @@ public final class ZeroMQTransport: Transport {
             try await withCheckedThrowingContinuation { (c: CheckedContinuation<Data, any Error>) in
                 pending.register(id, .init(continuation: c, target: target, endpoint: peer.endpoint, timeout: timeout,
                                            deadline: .now + timeout))
-                do { try poller.submit(.send(peer, frames, target, requestID: id, done: nil), target: target) } catch {
+                do { try poller.submit(.send(peer, frames, target, requestID: id)) } catch {
                     pending.complete(id) { _ in .failure(error) }
                 }
             }
@@ -142,7 +143,7 @@ public final class ZeroMQTransport: Transport {
 
     public func send(_ payload: Data, to target: TransportTarget) async throws {
         try check(payload)
-        try await submit(.cast, payload, to: directory.peer(for: target), target: target)
+        try submit(.cast, payload, to: directory.peer(for: target), target: target)
     }
 
     public func fanout(_ payload: Data, topic: String) async throws {
@@ -150,7 +151,7 @@ public final class ZeroMQTransport: Transport {
         let target = TransportTarget(topic: topic)
         var firstError: (any Error)?
         for peer in directory.fanoutPeers(topic: topic) {
-            do { try await submit(.fanout, payload, to: peer, target: target) } catch {
+            do { try submit(.fanout, payload, to: peer, target: target) } catch {
                 // One unreachable server must not keep the message from the others.
                 logger.warning("fanout to \(peer.endpoint) failed", metadata: ["topic": "\(topic)", "error": "\(error)"])
                 if firstError == nil { firstError = error }
@@ -159,18 +160,16 @@ public final class ZeroMQTransport: Transport {
         if let firstError { throw firstError }
     }
 
-    /// Hands a one-way message to the poller thread and waits until libzmq has queued it (or refused it).
-    private func submit(_ kind: WireHeader.Kind, _ payload: Data, to peer: ZeroMQPeer, target: TransportTarget) async throws {
-        let frames = [WireHeader(kind: kind, target: target).encoded(), payload]
-        try await withCheckedThrowingContinuation { (c: CheckedContinuation<Void, any Error>) in
-            do {
-                try poller.submit(.send(peer, frames, target, requestID: nil, done: { error in
-                    if let error { c.resume(throwing: error) } else { c.resume() }
-                }), target: target)
-            } catch {
-                c.resume(throwing: error)
-            }
-        }
+    /// Hands a one-way message to the poller thread. It returns once the message is queued: the bound on
+    /// messages in flight (`[zmq] hwm`) is the back-pressure, reported as `queueFull`.
+    private func submit(_ kind: WireHeader.Kind, _ payload: Data, to peer: ZeroMQPeer, target: TransportTarget) throws {
+        try failFast(peer)
+        try poller.submit(.send(peer, [WireHeader(kind: kind, target: target).encoded(), payload], target, requestID: nil))
+    }
+
+    /// A peer whose handshake failed will not take messages until it succeeds again: say so now.
+    private func failFast(_ peer: ZeroMQPeer) throws(TransportError) {
+        if let why = poller.failedPeers.withLock({ $0[peer.endpoint] }) { throw .connectionFailed(why) }
     }
 
     public func shutdown() async {
