@@ -21,12 +21,16 @@ print("calls: \(calls) sequential round trips; casts: \(casts) pipelined from on
 let payload = try RPCBench.samplePayload()
 let raw = RawEcho.run(calls: calls, casts: casts, payload: payload)
 let r = report("raw libzmq DEALER/ROUTER", raw.latencies, raw.castsPerSecond)
+let bare = try await TransportBench.run(calls: calls, casts: casts, payload: payload)
+let t = report("ZeroMQTransport alone", bare.latencies, bare.castsPerSecond)
 let plain = try await RPCBench.run(calls: calls, casts: casts, curve: nil)
 let p = report("NimbusRPC over zmq", plain.latencies, plain.castsPerSecond)
 let curve = try CurveSetup()
 let secured = try await RPCBench.run(calls: calls, casts: casts, curve: curve)
 let c = report("NimbusRPC over zmq + CURVE", secured.latencies, secured.castsPerSecond)
 try? FileManager.default.removeItem(atPath: curve.root)
+print(String(format: "ratio transport/raw: call p50 %.2f×, p99 %.2f×, cast throughput %.2f× slower",
+             t.p50 / r.p50, t.p99 / r.p99, r.casts / t.casts))
 print(String(format: "ratio RPC/raw: call p50 %.2f×, p99 %.2f×, cast throughput %.2f× slower",
              p.p50 / r.p50, p.p99 / r.p99, r.casts / p.casts))
 print(String(format: "ratio RPC+CURVE/raw: call p50 %.2f×, p99 %.2f×, cast throughput %.2f× slower",
