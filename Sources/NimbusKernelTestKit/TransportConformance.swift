@@ -144,6 +144,18 @@ public enum TransportConformance {
             try require(ContinuousClock.now - start < .seconds(5), "timeout", "timeout took far longer than asked")
             await sub.cancel()
         },
+        Check("after a listener is cancelled, requests to it fail with a transport error") { factory in
+            let p = try await factory()
+            let target = TransportTarget(topic: topic("gone"), server: "s")
+            let (sub, _) = try await serve(p.server, target, prefix: "r:")
+            try await settle()
+            _ = try await p.client.request(Data("1".utf8), to: target, timeout: .seconds(5))
+            await sub.cancel()
+            do {
+                _ = try await p.client.request(Data("2".utf8), to: target, timeout: .milliseconds(500))
+                try require(false, "cancelled", "a cancelled listener still answered")
+            } catch is TransportError {}
+        },
         Check("large payloads arrive intact") { factory in
             let p = try await factory()
             let target = TransportTarget(topic: topic("big"), server: "s")
