@@ -143,3 +143,23 @@ struct RobustnessTests {
         }
     }
 }
+
+@Suite("ZeroMQ cancellation")
+struct CancellationTests {
+    @Test func aCancelledCallEndsAndTheTransportKeepsWorking() async throws {
+        try await ZMQFixture.with { f in
+            let (server, url) = try await f.controller()
+            let silent = TransportTarget(topic: "silent", server: "s")
+            let sub = try await server.listen(silent)  // never replies
+            let client = try f.make(url: url)
+            let call = Task { try await client.request(Data("x".utf8), to: silent, timeout: .seconds(120)) }
+            try await Task.sleep(for: .milliseconds(100))
+            call.cancel()
+            await #expect(throws: CancellationError.self) { try await call.value }
+            let echoTarget = TransportTarget(topic: "echo", server: "s")
+            try await echo(server, echoTarget, prefix: "e:")
+            #expect(try await client.request(Data("y".utf8), to: echoTarget, timeout: .seconds(10)) == Data("e:y".utf8))
+            await sub.cancel()
+        }
+    }
+}

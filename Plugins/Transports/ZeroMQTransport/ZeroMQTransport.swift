@@ -60,6 +60,9 @@ public final class ZeroMQTransport: Transport {
         thread.start()
     }
 
+    /// A transport dropped without `shutdown()` still stops its thread and closes its sockets.
+    deinit { try? poller.submit(.shutdown {}) }
+
     // MARK: discovery API (filled by the daemons)
 
     /// The endpoint this process's ROUTER is reachable at, once `listen` has bound it; what a compute
@@ -132,6 +135,8 @@ public final class ZeroMQTransport: Transport {
             try await withCheckedThrowingContinuation { (c: CheckedContinuation<Data, any Error>) in
                 pending.register(id, .init(continuation: c, target: target, endpoint: peer.endpoint, timeout: timeout,
                                            deadline: .now + timeout))
+                // onCancel may have run before the call was registered; it found nothing to cancel then.
+                if Task.isCancelled { pending.complete(id) { _ in .failure(CancellationError()) } }
                 do { try poller.submit(.send(peer, frames, target, requestID: id)) } catch {
                     pending.complete(id) { _ in .failure(error) }
                 }
