@@ -119,6 +119,13 @@ struct RobustnessTests {
                 }
             }
             #expect(refused == .queueFull(target))
+            // The dead peer's full queue does not hold up a live one.
+            let live = try f.make(url: url, ["zmq.bind_address": "tcp://127.0.0.1:0"])
+            let host = TransportTarget(topic: "compute", server: "h1")
+            try await echo(live, host, prefix: "live:")
+            try client.setEndpoint(live.boundEndpoint, publicKey: nil, for: host)
+            for i in 0..<5 { try await client.send(Data("\(i)".utf8), to: host) }  // under its HWM of 10
+            #expect(try await client.request(Data("x".utf8), to: host, timeout: .seconds(10)) == Data("live:x".utf8))
         }
     }
 

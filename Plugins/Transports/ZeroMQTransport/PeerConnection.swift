@@ -30,7 +30,7 @@ final class PeerConnection {
         var requestID: UInt64?
     }
 
-    /// Messages libzmq could not take yet, oldest first; bounded by the poller's in-flight capacity.
+    /// Messages libzmq could not take yet, oldest first; at most `[zmq] hwm` of them.
     var backlog = Backlog()
     /// Set while the last handshake failed; sends fail fast with it until a handshake succeeds.
     private(set) var failure: String?
@@ -140,6 +140,7 @@ struct Backlog {
     private var head = 0
 
     var isEmpty: Bool { head == items.count }
+    var count: Int { items.count - head }
     var first: PeerConnection.Outgoing? { isEmpty ? nil : items[head] }
 
     mutating func append(_ m: PeerConnection.Outgoing) { items.append(m) }

@@ -6,10 +6,10 @@ import Synchronization
 /// transport: tasks append commands and wake the thread through an eventfd; the thread drains them
 /// all at once. Nothing here blocks, so callers never tie up the cooperative pool.
 ///
-/// Back-pressure: every outgoing message counts as in flight from `submit` until libzmq has taken it
-/// (or it failed). A DEALER at its high-water mark (EAGAIN under ZMQ_DONTWAIT) keeps the message in
-/// the thread's per-peer backlog, still counted; once `capacity` messages are in flight, `submit`
-/// throws `queueFull`. So a sender never waits for the thread, and nothing grows without bound.
+/// Back-pressure: every outgoing message counts as in flight from `submit` until the thread has
+/// handled it; once `capacity` are waiting, `submit` throws `queueFull`. A DEALER at its high-water
+/// mark (EAGAIN under ZMQ_DONTWAIT) parks the message in that peer's bounded backlog and marks the
+/// peer congested: later sends to it throw `queueFull` at once until the backlog drains. So a sender never waits for the thread, and nothing grows without bound.
 final class Poller: Sendable {
     enum Command: Sendable {
         /// Binds the ROUTER (once) and reports the advertised endpoint.
@@ -36,6 +36,10 @@ final class Poller: Sendable {
     let capacity: Int
     /// Peers whose last handshake failed, mirrored from the thread so senders fail fast.
     let failedPeers = Mutex<[String: String]>([:])
+    /// Peers whose DEALER is at its high-water mark (their backlog is not empty): new messages to them
+    /// are refused with `queueFull` at once, so one dead or slow peer cannot use up the in-flight
+    /// budget that every other peer shares.
+    let congestedPeers = Mutex<Set<String>>([])
 
     init(capacity: Int) throws {
         wakeup = try WakeupFD()

@@ -180,43 +180,51 @@ final class PollerLoop {
         }
         if let failure = connection.failure { return failed(message, .connectionFailed(failure)) }
         guard connection.backlog.isEmpty else {  // keep order behind what is already waiting
-            connection.backlog.append(message)
-            return
+            return enqueueBacklog(message, on: connection)
         }
         switch connection.dealer.send(message.frames) {
         case .sent:
             setup.poller.released(1)
         case .wouldBlock:
-            connection.backlog.append(message)
+            enqueueBacklog(message, on: connection)
+            setup.poller.congestedPeers.withLock { _ = $0.insert(peer.endpoint) }
             itemsDirty = true  // now poll for POLLOUT
         case .failed(let e):
             failed(message, .connectionFailed("send to \(peer.endpoint): \(e)"))
         }
     }
 
+    /// Parks a message behind a DEALER at its HWM. The backlog has its own bound (`hwm` per peer) and
+    /// leaves the shared in-flight budget, so one dead peer cannot starve the others; messages beyond
+    /// the bound (only those already queued when the peer became congested) fail with `queueFull`.
+    private func enqueueBacklog(_ message: PeerConnection.Outgoing, on connection: PeerConnection) {
+        guard connection.backlog.count < setup.settings.hwm else {
+            return failed(message, .queueFull(message.target))
+        }
+        connection.backlog.append(message)
+        setup.poller.released(1)
+    }
+
     /// Hands waiting messages to libzmq once the DEALER has room again.
     private func flushBacklog(_ p: PeerConnection) {
-        var sent = 0
         while let next = p.backlog.first {
             switch p.dealer.send(next.frames) {
             case .sent:
-                sent += 1
                 p.backlog.removeFirst()
             case .wouldBlock:
-                setup.poller.released(sent)
                 return
             case .failed(let e):
                 p.backlog.removeFirst()
-                failed(next, .connectionFailed("send to \(p.peer.endpoint): \(e)"))
+                failed(next, .connectionFailed("send to \(p.peer.endpoint): \(e)"), counted: false)
             }
         }
-        setup.poller.released(sent)
+        setup.poller.congestedPeers.withLock { _ = $0.remove(p.peer.endpoint) }
         itemsDirty = true  // backlog empty: stop polling for POLLOUT
     }
 
     /// A message that will not be sent: its call fails now; a cast can only be logged.
-    private func failed(_ message: PeerConnection.Outgoing, _ error: TransportError) {
-        setup.poller.released(1)
+    private func failed(_ message: PeerConnection.Outgoing, _ error: TransportError, counted: Bool = true) {
+        if counted { setup.poller.released(1) }
         if let id = message.requestID {
             setup.pending.complete(id) { _ in .failure(error) }
         } else {
@@ -225,8 +233,11 @@ final class PollerLoop {
     }
 
     private func close(_ p: PeerConnection) {
-        for m in p.backlog.drain() { failed(m, .connectionFailed("connection to \(p.peer.endpoint) closed")) }
+        for m in p.backlog.drain() {
+            failed(m, .connectionFailed("connection to \(p.peer.endpoint) closed"), counted: false)
+        }
         setup.poller.failedPeers.withLock { _ = $0.removeValue(forKey: p.peer.endpoint) }
+        setup.poller.congestedPeers.withLock { _ = $0.remove(p.peer.endpoint) }
         p.close()
         itemsDirty = true
     }

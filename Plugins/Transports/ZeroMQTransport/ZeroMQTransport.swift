@@ -127,7 +127,7 @@ public final class ZeroMQTransport: Transport {
     public func request(_ payload: Data, to target: TransportTarget, timeout: Duration) async throws -> Data {
         try check(payload)
         let peer = directory.peer(for: target)
-        try failFast(peer)
+        try failFast(peer, target)
         let id = pending.makeID()
         let frames = [WireHeader(kind: .request, requestID: id, target: target).encoded(), payload]
         let pending = self.pending
@@ -168,13 +168,15 @@ public final class ZeroMQTransport: Transport {
     /// Hands a one-way message to the poller thread. It returns once the message is queued: the bound on
     /// messages in flight (`[zmq] hwm`) is the back-pressure, reported as `queueFull`.
     private func submit(_ kind: WireHeader.Kind, _ payload: Data, to peer: ZeroMQPeer, target: TransportTarget) throws {
-        try failFast(peer)
+        try failFast(peer, target)
         try poller.submit(.send(peer, [WireHeader(kind: kind, target: target).encoded(), payload], target, requestID: nil))
     }
 
-    /// A peer whose handshake failed will not take messages until it succeeds again: say so now.
-    private func failFast(_ peer: ZeroMQPeer) throws(TransportError) {
+    /// A peer whose handshake failed, or whose queue is at its high-water mark, will not take more
+    /// messages for now: say so at once.
+    private func failFast(_ peer: ZeroMQPeer, _ target: TransportTarget) throws(TransportError) {
         if let why = poller.failedPeers.withLock({ $0[peer.endpoint] }) { throw .connectionFailed(why) }
+        if poller.congestedPeers.withLock({ $0.contains(peer.endpoint) }) { throw .queueFull(target) }
     }
 
     public func shutdown() async {
