@@ -57,3 +57,24 @@ struct DirectoryTests {
         #expect(try ZeroMQURL.endpoint(fromTransportURL: "zmq://127.0.0.1:9500/") == "tcp://127.0.0.1:9500")
     }
 }
+
+@Suite("ZeroMQ idle connections")
+struct IdleConnectionTests {
+    @Test func aConnectionNobodyUsesIsClosedAndReopenedOnDemand() async throws {
+        try await ZMQFixture.with { f in
+            let (server, url) = try await f.controller()
+            let target = TransportTarget(topic: "conductor")
+            try await echo(server, target, prefix: "ok:")
+            let client = try f.make(url: url, ["zmq.peer_idle_timeout": "0.2"])
+            _ = try await client.request(Data("a".utf8), to: target, timeout: .seconds(10))
+            #expect(client.connectedEndpoints == [client.controllerEndpoint])
+            // Closed once idle (polled with a generous deadline, not timed).
+            let deadline = ContinuousClock.now + .seconds(30)
+            while !client.connectedEndpoints.isEmpty && ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            #expect(client.connectedEndpoints.isEmpty)
+            #expect(try await client.request(Data("b".utf8), to: target, timeout: .seconds(10)) == Data("ok:b".utf8))
+        }
+    }
+}

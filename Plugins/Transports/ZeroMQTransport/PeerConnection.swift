@@ -32,6 +32,8 @@ final class PeerConnection {
 
     /// Messages libzmq could not take yet, oldest first; at most `[zmq] hwm` of them.
     var backlog = Backlog()
+    /// When we last sent to this peer, for closing idle connections.
+    var lastUsed = ContinuousClock.now
     /// Set while the last handshake failed; sends fail fast with it until a handshake succeeds.
     private(set) var failure: String?
     private var connected = false

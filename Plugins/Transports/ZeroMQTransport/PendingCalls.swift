@@ -70,6 +70,10 @@ final class PendingCalls: Sendable {
         return next
     }
 
+    func hasCalls(to endpoint: String) -> Bool {
+        state.withLock { s in s.entries.values.contains { $0.endpoint == endpoint } }
+    }
+
     /// Fails every call waiting on one endpoint (its handshake failed: no reply will come).
     func failAll(endpoint: String, _ error: TransportError) {
         let failed = state.withLock { s in

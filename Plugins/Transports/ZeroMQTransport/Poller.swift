@@ -40,6 +40,8 @@ final class Poller: Sendable {
     /// are refused with `queueFull` at once, so one dead or slow peer cannot use up the in-flight
     /// budget that every other peer shares.
     let congestedPeers = Mutex<Set<String>>([])
+    /// Endpoints with an open DEALER, mirrored for `ZeroMQTransport.connectedEndpoints`.
+    let openPeers = Mutex<Set<String>>([])
 
     init(capacity: Int) throws {
         wakeup = try WakeupFD()

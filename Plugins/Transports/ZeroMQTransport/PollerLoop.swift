@@ -41,6 +41,7 @@ final class PollerLoop {
     private var slots: [Slot] = []
     private var itemsDirty = true
     private var nextMonitorID = 0
+    private var lastIdleCheck = ContinuousClock.now
     private var stopped: (@Sendable () -> Void)?
     var logger: Logger { setup.logger }
     var maxMessageSize: Int { setup.settings.maxMessageSize }
@@ -59,6 +60,7 @@ final class PollerLoop {
             }
             if rc > 0 { serveReadySockets() }
             _ = setup.pending.expire(now: .now)
+            closeIdlePeers()
         }
         teardown()
     }
@@ -178,6 +180,7 @@ final class PollerLoop {
         do { connection = try self.connection(to: peer) } catch {
             return failed(message, .connectionFailed("cannot connect to \(peer.endpoint): \(error)"))
         }
+        connection.lastUsed = .now
         if let failure = connection.failure { return failed(message, .connectionFailed(failure)) }
         guard connection.backlog.isEmpty else {  // keep order behind what is already waiting
             return enqueueBacklog(message, on: connection)
@@ -232,12 +235,29 @@ final class PollerLoop {
         }
     }
 
+    /// Closes DEALERs nobody sent to for `peer_idle_timeout` (and nobody awaits a reply from), so
+    /// endpoints left behind by restarted peers do not keep reconnecting forever. Checked every few
+    /// seconds at most. Whatever still sat in such a DEALER's queue was for a peer gone that long.
+    private func closeIdlePeers() {
+        let now = ContinuousClock.now
+        guard now - lastIdleCheck > .seconds(2) || setup.settings.peerIdleTimeout < .seconds(2) else { return }
+        lastIdleCheck = now
+        for (endpoint, p) in peers where now - p.lastUsed > setup.settings.peerIdleTimeout
+            && p.backlog.isEmpty && !setup.pending.hasCalls(to: endpoint)
+        {
+            logger.debug("closing idle zmq connection", metadata: ["endpoint": "\(endpoint)"])
+            peers.removeValue(forKey: endpoint)
+            close(p)
+        }
+    }
+
     private func close(_ p: PeerConnection) {
         for m in p.backlog.drain() {
             failed(m, .connectionFailed("connection to \(p.peer.endpoint) closed"), counted: false)
         }
         setup.poller.failedPeers.withLock { _ = $0.removeValue(forKey: p.peer.endpoint) }
         setup.poller.congestedPeers.withLock { _ = $0.remove(p.peer.endpoint) }
+        setup.poller.openPeers.withLock { _ = $0.remove(p.peer.endpoint) }
         p.close()
         itemsDirty = true
     }
@@ -253,6 +273,7 @@ final class PollerLoop {
             curve: setup.curve.map { PeerConnection.Curve(ownPublicKey: $0.publicKey, ownSecretKey: $0.secretKey) },
             hwm: Int32(clamping: setup.settings.hwm), maxMessageSize: Int64(maxMessageSize), monitorID: nextMonitorID)
         peers[peer.endpoint] = c
+        setup.poller.openPeers.withLock { _ = $0.insert(peer.endpoint) }
         itemsDirty = true
         return c
     }

@@ -7,6 +7,7 @@ struct ZeroMQSettings: Sendable {
     var bindAddress: String
     var advertiseHost: String?
     var hwm: Int
+    var peerIdleTimeout: Duration
     var maxMessageSize: Int
     var topicEndpoints: [(topic: String, endpoint: String)]
     var curve: CurvePaths?
@@ -26,6 +27,9 @@ struct ZeroMQSettings: Sendable {
               help: "Host put in the advertised endpoint when bind_address is a wildcard (default: [DEFAULT] host)."),
         .init("zmq", "hwm", .int, default: "1000",
               help: "High-water mark (ZMQ_SNDHWM/RCVHWM) and per-listener queue bound, in messages."),
+        .init("zmq", "peer_idle_timeout", .float, default: "300",
+              help: "Seconds after which a connection to a peer we no longer send to is closed (a compute "
+                + "that restarted on a new port leaves its old endpoint behind)."),
         .init("zmq", "max_message_size", .int, default: "67108864",
               help: "Largest payload in bytes; larger ones are refused (ZMQ_MAXMSGSIZE on receive)."),
         .init("zmq", "topic_endpoints", .list,
@@ -49,6 +53,7 @@ struct ZeroMQSettings: Sendable {
         bindAddress = bind.isEmpty ? controllerEndpoint : try ZeroMQURL.normalize(bind)
         advertiseHost = config.string("zmq", "advertise_host") ?? config.string("DEFAULT", "host")
         hwm = try config.int("zmq", "hwm", default: 1000)
+        peerIdleTimeout = .milliseconds(Int(try config.double("zmq", "peer_idle_timeout", default: 300) * 1000))
         maxMessageSize = try config.int("zmq", "max_message_size", default: 64 << 20)
         guard hwm > 0, maxMessageSize > 0 else {
             throw ConfigError.invalidValue(source: config.source("zmq", "hwm"), section: "zmq", option: "hwm",

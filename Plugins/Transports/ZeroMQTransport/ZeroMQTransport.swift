@@ -90,6 +90,9 @@ public final class ZeroMQTransport: Transport {
         try? poller.submit(.disconnect(e))
     }
 
+    /// Endpoints this transport holds a connection to (idle ones close after `peer_idle_timeout`).
+    public var connectedEndpoints: Set<String> { poller.openPeers.withLock { $0 } }
+
     /// Accepts a client key in addition to the allow-list file (CURVE only).
     public func allowClient(publicKey: String) {
         _ = extraAllowed.keys.withLock { $0.insert(publicKey) }
