@@ -168,6 +168,8 @@ let package = Package(
             dependencies: ["NimbusKernel", "NimbusKernelTestKit", "ZeroMQTransport", "CZeroMQ", "NimbusRPC",
                            .product(name: "Logging", package: "swift-log")]
         ),
+        // Starts `nimbus` processes (built by `make test` before the tests run).
+        .testTarget(name: "IntegrationTests", dependencies: []),
         .testTarget(
             name: "EndToEndTests",
             dependencies: [

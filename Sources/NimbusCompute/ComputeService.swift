@@ -100,7 +100,8 @@ public final class ComputeService: Service, Sendable {
         try await withThrowingDiscardingTaskGroup { group in
             group.addTask { try await server.run() }
             for await _ in ready { break }  // listen before registering, so no build is cast into the void
-            let service = try await register()
+            // Waiting for the conductor must not outlive a SIGTERM.
+            let service = try await cancelWhenGracefulShutdown { try await self.register() }
             registered = service
             logger.info("compute service started", metadata: ["driver": "\(type(of: driver).name)"])
             group.addTask { await self.periodic(every: self.timing.reportInterval) { try await self.heartbeat(service) } }

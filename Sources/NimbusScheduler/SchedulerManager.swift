@@ -66,6 +66,9 @@ public struct SchedulerManager: Sendable {
         do {
             for (index, consumer) in instanceUUIDs.enumerated() {
                 let (passed, steps) = try filters.run(hosts, spec: spec, index: index)
+                // As Nova's _schedule: the next instance starts from the hosts that passed, so filters that run
+                // once per request (ComputeFilter) keep excluding what they excluded for the first instance.
+                hosts = passed
                 let ranked = order(weighers.weigh(passed, spec: spec).map(\.host))
                 var chosen: HostState?
                 for host in ranked where try await claim(consumer, on: host, resources, spec) {

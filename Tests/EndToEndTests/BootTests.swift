@@ -155,3 +155,16 @@ import Testing
         #expect(state["fake-2"] == "up")
     }
 }
+
+@Suite(.serialized) struct MultiCreateTests {
+    @Test func oncePerRequestFiltersKeepExcludingForLaterInstances() async throws {
+        let cloud = try await TestCloud.start(hosts: 3)
+        defer { Task { await cloud.stop() } }
+        let services = try await cloud.store.services(binary: "nova-compute")
+        let s3 = try #require(services.first { $0.host == "fake-3" })
+        _ = try await cloud.store.updateService(s3.uuid, disabled: true)
+        let ids = try await cloud.boot("multi", flavor: "1", count: 9)
+        _ = try await cloud.settle(ids)
+        for id in ids { #expect(try await cloud.server(id)["OS-EXT-SRV-ATTR:host"] as? String != "fake-3") }
+    }
+}
