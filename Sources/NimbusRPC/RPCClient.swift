@@ -29,10 +29,9 @@ public struct RPCClient: Sendable {
     }
 
     private func encode(_ method: String, _ args: some Encodable, version: String?) throws -> Data {
-        let header = Envelope.RequestHeader(
-            v: Envelope.formatVersion, method: method, version: version ?? self.version, namespace: namespace,
-            requestID: RequestContext.requestID)
-        return try Envelope.frame(header: header, body: Envelope.encoder.encode(args))
+        let header = Envelope.RequestHeader(method: method, version: version ?? self.version, namespace: namespace,
+                                            requestID: RequestContext.requestID)
+        return Envelope.frame(header: header, body: try Envelope.encoder.encode(args))
     }
 
     public func call<R: Decodable>(

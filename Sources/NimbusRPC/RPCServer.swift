@@ -65,9 +65,8 @@ public final class RPCServer: Service, Sendable {
                 }
                 let result = try await handler(body)
                 if let reply {
-                    let frame = try Envelope.frame(
-                        header: Envelope.ReplyHeader(v: Envelope.formatVersion, requestID: header.requestID, error: nil),
-                        body: result)
+                    let frame = Envelope.frame(header: Envelope.ReplyHeader(requestID: header.requestID, error: nil),
+                                               body: result)
                     try await reply.reply(frame)
                 }
             } catch {
@@ -85,8 +84,7 @@ public final class RPCServer: Service, Sendable {
     private func send(_ reply: (any ReplyChannel)?, requestID: String?, error: RemoteError) async {
         guard let reply else { return }
         do {
-            let frame = try Envelope.frame(
-                header: Envelope.ReplyHeader(v: Envelope.formatVersion, requestID: requestID, error: error), body: Data())
+            let frame = Envelope.frame(header: Envelope.ReplyHeader(requestID: requestID, error: error), body: Data())
             try await reply.reply(frame)
         } catch {
             logger.warning("could not send rpc error reply", metadata: ["error": "\(error)"])

@@ -79,10 +79,9 @@ enum RPCBench {
     /// The request frame the RPC layer puts on the wire for one `echo` call, so the raw baseline
     /// moves the same bytes.
     static func samplePayload() throws -> Data {
-        struct Header: Encodable { var v = Envelope.formatVersion, method = "echo", version = "1.0" }
-        let header = Header()
+        let header = Envelope.RequestHeader(method: "echo", version: "1.0")
         let body = try JSONEncoder().encode(Message(instanceUUID: UUID().uuidString, host: "compute-1", sequence: 1))
-        return try Envelope.frame(header: header, body: body)
+        return Envelope.frame(header: header, body: body)
     }
 }
 
