@@ -168,3 +168,17 @@ import Testing
         for id in ids { #expect(try await cloud.server(id)["OS-EXT-SRV-ATTR:host"] as? String != "fake-3") }
     }
 }
+
+@Suite(.serialized) struct AllInOneOverZeroMQTests {
+    @Test func allInOneBootsOverZeroMQWhenTransportURLSaysSo() async throws {
+        let port = freePort()
+        let cloud = try await TestCloud.start(hosts: 3, ["DEFAULT.transport_url": "zmq://127.0.0.1:\(port)"])
+        defer { Task { await cloud.stop() } }
+        let ids = try await cloud.boot("zmq", flavor: "1", count: 6)
+        #expect(try await cloud.settle(ids).values.allSatisfy { $0 == "ACTIVE" })
+        for id in ids { #expect(try await cloud.request("DELETE", "/v2.1/servers/\(id)").0 == 204) }
+        try await cloud.waitUntil("deleted over zmq") {
+            (try await cloud.get("/v2.1/servers").1["servers"] as? [Any])?.isEmpty == true
+        }
+    }
+}
