@@ -125,6 +125,17 @@ import Testing
                 && late.allSatisfy { $0["OS-EXT-SRV-ATTR:host"] as? String != "c3" }
         }
 
+        // Deletes: on a live host the API casts terminate_instance to that compute (found through the services
+        // table); on the dead host the API deletes locally. Both disappear.
+        let onLive = try #require(hostOf.first { $0.value == "c1" }?.key)
+        let onDead = try #require(hostOf.first { $0.value == "c3" }?.key)
+        for id in [onLive, onDead] { #expect(try await http("DELETE", "\(api)/servers/\(id)").0 == 204) }
+        try await waitUntil("both deletes finish", within: 15) {
+            let live = try await http("GET", "\(api)/servers/\(onLive)").0
+            let dead = try await http("GET", "\(api)/servers/\(onDead)").0
+            return live == 404 && dead == 404
+        }
+
         // A compute whose key the controller does not know is refused and never registers.
         daemons["rogue"] = try Daemon("rogue", ["compute", "--config-file", confs["rogue"]!], logDir: root)
         try await waitUntil("the rogue compute reports the refusal", within: 20) {
