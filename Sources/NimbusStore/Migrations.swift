@@ -106,6 +106,7 @@ enum Migrations {
                 CREATE INDEX allocations_node ON allocations(node_uuid);
                 """)
         }
+        m.registerMigration("002_aggregates_server_groups", migrate: aggregatesAndServerGroups)
         return m
     }
 }

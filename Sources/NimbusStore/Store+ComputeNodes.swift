@@ -8,7 +8,10 @@ extension ComputeNodeRecord {
             hypervisorHostname: row["hypervisor_hostname"], vcpus: row["vcpus"], memoryMB: row["memory_mb"],
             localGB: row["local_gb"], hypervisorType: row["hypervisor_type"],
             hypervisorVersion: row["hypervisor_version"], hostIP: row["host_ip"], cpuInfo: row["cpu_info"],
-            supportedInstances: try JSONColumn.decode([[String]].self, row["supported_instances"]))
+            supportedInstances: try JSONColumn.decode([[String]].self, row["supported_instances"]),
+            numaTopology: try JSONColumn.decodeIfPresent(NUMATopology.self, row["numa_topology"]),
+            pciPools: try JSONColumn.decodeIfPresent([PCIPool].self, row["pci_pools"]),
+            metrics: try JSONColumn.decodeIfPresent([String: Double].self, row["metrics"]))
         self.init(
             uuid: UUID(uuidString: row["uuid"])!, host: row["host"], resources: resources,
             reserved: Resources(vcpus: row["reserved_vcpus"], memoryMB: row["reserved_memory_mb"],
@@ -59,6 +62,10 @@ extension NimbusStore {
                                      inv.reserved.vcpus, inv.reserved.memoryMB, inv.reserved.diskGB, cpu, ram, disk,
                                      now, now])
             }
+            try db.execute(sql: """
+                UPDATE compute_nodes SET numa_topology = ?, pci_pools = ?, metrics = ? WHERE hypervisor_hostname = ?
+                """, arguments: [try r.numaTopology.map { try JSONColumn.encode($0) }, try r.pciPools.map { try JSONColumn.encode($0) },
+                                 try r.metrics.map { try JSONColumn.encode($0) }, r.hypervisorHostname])
             let row = try Row.fetchOne(
                 db, sql: "SELECT rowid, * FROM compute_nodes WHERE hypervisor_hostname = ?", arguments: [r.hypervisorHostname])!
             return try ComputeNodeRecord(row: row)

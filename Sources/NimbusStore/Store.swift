@@ -89,6 +89,11 @@ enum JSONColumn {
     static func decode<T: Decodable>(_ t: T.Type, _ s: String) throws -> T {
         try JSONDecoder().decode(T.self, from: Data(s.utf8))
     }
+
+    /// Nullable JSON columns (null = not reported).
+    static func decodeIfPresent<T: Decodable>(_ t: T.Type, _ s: String?) throws -> T? {
+        try s.map { try decode(T.self, $0) }
+    }
 }
 
 extension UUID {

@@ -12,12 +12,21 @@ public struct HostResources: Codable, Sendable, Hashable {
     public var cpuInfo: String
     /// `[arch, hv_type, vm_mode]` triples, as Nova's `supported_instances`.
     public var supportedInstances: [[String]]
+    /// NUMA cells, PCI device pools and monitor metrics, when the driver reports them (optional, so older
+    /// senders' messages still decode).
+    public var numaTopology: NUMATopology?
+    public var pciPools: [PCIPool]?
+    public var metrics: [String: Double]?
 
     public init(
         hypervisorHostname: String, vcpus: Int, memoryMB: Int, localGB: Int, hypervisorType: String = "fake",
         hypervisorVersion: Int = 1000, hostIP: String = "127.0.0.1", cpuInfo: String = "{}",
-        supportedInstances: [[String]] = [["x86_64", "fake", "hvm"]]
+        supportedInstances: [[String]] = [["x86_64", "fake", "hvm"]], numaTopology: NUMATopology? = nil,
+        pciPools: [PCIPool]? = nil, metrics: [String: Double]? = nil
     ) {
+        self.numaTopology = numaTopology
+        self.pciPools = pciPools
+        self.metrics = metrics
         self.hypervisorHostname = hypervisorHostname
         self.vcpus = vcpus
         self.memoryMB = memoryMB

@@ -29,6 +29,12 @@ public struct HostState: Sendable, Hashable {
     public var instanceUUIDs: Set<UUID>
     public var metrics: [String: Double]
     public var generation: Int
+    /// `cpu_info` JSON as the driver reported it (ComputeCapabilitiesFilter reads `cpu_info:…` paths).
+    public var cpuInfo: String = "{}"
+    public var numaTopology: NUMATopology?
+    public var pciPools: [PCIPool]?
+    /// Image properties of the instances on this host (ImagePropertiesWeigher), when the host manager loads them.
+    public var instanceImageProperties: [[String: String]] = []
 
     public init(
         host: String, nodename: String? = nil, uuid: UUID = UUID(), freeRAMMB: Int, freeDiskMB: Int,
@@ -66,6 +72,20 @@ public struct HostState: Sendable, Hashable {
         self.generation = generation
     }
 
+    /// `consume` plus the NUMA cells and PCI devices the request takes (Nova's full `consume_from_request`).
+    public mutating func consume(_ spec: RequestSpec) {
+        consume(spec.flavor)
+        if let req = NUMARequest(flavor: spec.flavor, imageProperties: spec.imageProperties), var topo = numaTopology,
+           let cells = topo.fit(req, cpuRatio: cpuAllocationRatio, ramRatio: ramAllocationRatio)
+        {
+            topo.consume(req, cells: cells)
+            numaTopology = topo
+        }
+        if let requests = spec.pciRequests, let pools = pciPools {
+            pciPools = PCIRequest.consume(requests, from: pools) ?? pools
+        }
+    }
+
     /// Nova's `consume_from_request`: what the next instance of the same request sees.
     public mutating func consume(_ flavor: Flavor) {
         freeRAMMB -= flavor.memoryMB
@@ -74,6 +94,9 @@ public struct HostState: Sendable, Hashable {
         numInstances += 1
         numIOOps += 1
     }
+
+    /// Free PCI devices over all pools (PCIWeigher).
+    public var freePCIDevices: Int { pciPools?.reduce(0) { $0 + $1.count } ?? 0 }
 }
 
 /// A host aggregate as the scheduler sees it: name, AZ and metadata.

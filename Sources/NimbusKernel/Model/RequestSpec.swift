@@ -16,6 +16,14 @@ public struct RequestSpec: Codable, Sendable, Hashable {
     /// A forced destination (`host` / `hypervisor_hostname` in create, admin only).
     public var requestedHost: String?
     public var isRebuild: Bool
+    /// The server group named by the `group` hint, resolved by the scheduler (Nova's `instance_group`).
+    public var instanceGroup: InstanceGroupInfo?
+    /// Hosts narrowed to by `force_hosts` / `force_nodes` (admin `az:host:node`); filters are skipped for them.
+    public var forceHosts: [String]?
+    /// The instance's current host when the request moves or rebuilds an existing server.
+    public var currentHost: String?
+    /// PCI devices the flavor asks for (`pci_passthrough:alias` resolved against `[pci] alias`).
+    public var pciRequests: [PCIRequest]?
 
     public init(
         flavor: Flavor, imageRef: String = "", imageProperties: [String: String] = [:], projectID: String = "",
