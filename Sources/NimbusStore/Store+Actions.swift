@@ -28,10 +28,10 @@ extension NimbusStore {
     public func startAction(_ instance: UUID, action: String, requestID: String, userID: String?,
                             projectID: String?) async throws {
         try await db.write { db in
-            try db.execute(sql: """
+            try db.cachedStatement(sql: """
                 INSERT OR IGNORE INTO instance_actions (instance_uuid, action, request_id, user_id, project_id, start_time)
                 VALUES (?, ?, ?, ?, ?, ?)
-                """, arguments: [instance.db, action, requestID, userID, projectID, Date().dbValue])
+                """).execute(arguments: [instance.db, action, requestID, userID, projectID, Date().dbValue])
         }
     }
 
@@ -39,27 +39,27 @@ extension NimbusStore {
     public func recordEvent(_ instance: UUID, requestID: String, event: String, host: String?, start: Date,
                             finish: Date, result: String, traceback: String? = nil) async throws {
         try await db.write { db in
-            guard let actionID = try Int64.fetchOne(db, sql: """
+            guard let actionID = try Int64.fetchOne(try db.cachedStatement(sql: """
                 SELECT id FROM instance_actions WHERE instance_uuid = ? AND request_id = ?
-                """, arguments: [instance.db, requestID]) else { return }
-            try db.execute(sql: """
+                """), arguments: [instance.db, requestID]) else { return }
+            try db.cachedStatement(sql: """
                 INSERT INTO instance_action_events (action_id, event, start_time, finish_time, result, traceback, host)
                 VALUES (?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [actionID, event, start.dbValue, finish.dbValue, result, traceback, host])
+                """).execute(arguments: [actionID, event, start.dbValue, finish.dbValue, result, traceback, host])
             if result == "Error" {
-                try db.execute(sql: "UPDATE instance_actions SET message = 'Error' WHERE id = ?", arguments: [actionID])
+                try db.cachedStatement(sql: "UPDATE instance_actions SET message = 'Error' WHERE id = ?").execute(arguments: [actionID])
             }
         }
     }
 
     public func actions(_ instance: UUID) async throws -> [InstanceAction] {
         try await db.read { db in
-            try Row.fetchAll(db, sql: """
+            try Row.fetchAll(try db.cachedStatement(sql: """
                 SELECT * FROM instance_actions WHERE instance_uuid = ? ORDER BY start_time DESC, id DESC
-                """, arguments: [instance.db]).map { a in
-                let events = try Row.fetchAll(db, sql: """
+                """), arguments: [instance.db]).map { a in
+                let events = try Row.fetchAll(try db.cachedStatement(sql: """
                     SELECT * FROM instance_action_events WHERE action_id = ? ORDER BY id
-                    """, arguments: [a["id"] as Int64]).map { e in
+                    """), arguments: [a["id"] as Int64]).map { e in
                     InstanceAction.Event(
                         event: e["event"], startTime: Date(db: e["start_time"]),
                         finishTime: (e["finish_time"] as Double?).map(Date.init(db:)), result: e["result"],

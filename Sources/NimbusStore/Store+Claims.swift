@@ -14,8 +14,7 @@ extension NimbusStore {
     /// The capacity pre-filter: nodes with room for `resources` (Placement's allocation candidates).
     public func candidates(for resources: Resources) async throws -> [ComputeNodeRecord] {
         try await db.read { db in
-            try Row.fetchAll(db, sql: "SELECT rowid, * FROM compute_nodes WHERE \(Self.capacitySQL) ORDER BY hypervisor_hostname",
-                             arguments: [resources.vcpus, resources.memoryMB, resources.diskGB])
+            try Row.fetchAll(try db.cachedStatement(sql: "SELECT rowid, * FROM compute_nodes WHERE \(Self.capacitySQL) ORDER BY hypervisor_hostname"), arguments: [resources.vcpus, resources.memoryMB, resources.diskGB])
                 .map(ComputeNodeRecord.init(row:))
         }
     }
@@ -33,23 +32,23 @@ extension NimbusStore {
 
     static func claim(_ db: Database, consumer: UUID, node: UUID, resources r: Resources, expectedGeneration: Int?,
                       projectID: String?, userID: String?) throws -> Bool {
-        guard let row = try Row.fetchOne(db, sql: "SELECT rowid, * FROM compute_nodes WHERE uuid = ?", arguments: [node.db])
+        guard let row = try Row.fetchOne(try db.cachedStatement(sql: "SELECT rowid, * FROM compute_nodes WHERE uuid = ?"), arguments: [node.db])
         else { throw StoreError.notFound(kind: "Resource provider", id: node.db) }
         let record = try ComputeNodeRecord(row: row)
         if let expectedGeneration, expectedGeneration != record.generation {
             throw StoreError.generationConflict(node: node, expected: expectedGeneration, actual: record.generation)
         }
         guard record.fits(r) else { return false }
-        try db.execute(sql: """
+        try db.cachedStatement(sql: """
             INSERT INTO allocations (consumer_uuid, node_uuid, vcpus, memory_mb, disk_gb, project_id, user_id, created_at)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-            """, arguments: [consumer.db, node.db, r.vcpus, r.memoryMB, r.diskGB, projectID, userID, Date().dbValue])
+            """).execute(arguments: [consumer.db, node.db, r.vcpus, r.memoryMB, r.diskGB, projectID, userID, Date().dbValue])
         // The generation guard in WHERE makes the write itself conditional, not just the read above.
-        try db.execute(sql: """
+        try db.cachedStatement(sql: """
             UPDATE compute_nodes SET vcpus_used = vcpus_used + ?, memory_mb_used = memory_mb_used + ?,
               local_gb_used = local_gb_used + ?, generation = generation + 1
             WHERE uuid = ? AND generation = ?
-            """, arguments: [r.vcpus, r.memoryMB, r.diskGB, node.db, record.generation])
+            """).execute(arguments: [r.vcpus, r.memoryMB, r.diskGB, node.db, record.generation])
         guard db.changesCount == 1 else {
             throw StoreError.generationConflict(node: node, expected: record.generation, actual: -1)
         }
@@ -70,8 +69,7 @@ extension NimbusStore {
             }
             // inSavepoint rolled back: nothing of this request was claimed.
             return try claims.allSatisfy { c in
-                try Bool.fetchOne(db, sql: "SELECT 1 FROM allocations WHERE consumer_uuid = ? AND node_uuid = ?",
-                                  arguments: [c.consumer.db, c.node.db]) ?? false
+                try Bool.fetchOne(try db.cachedStatement(sql: "SELECT 1 FROM allocations WHERE consumer_uuid = ? AND node_uuid = ?"), arguments: [c.consumer.db, c.node.db]) ?? false
             }
         }
     }
@@ -80,23 +78,22 @@ extension NimbusStore {
     @discardableResult
     public func releaseAllocations(consumer: UUID) async throws -> Int {
         try await db.write { db in
-            let rows = try Row.fetchAll(db, sql: "SELECT * FROM allocations WHERE consumer_uuid = ?",
-                                        arguments: [consumer.db])
+            let rows = try Row.fetchAll(try db.cachedStatement(sql: "SELECT * FROM allocations WHERE consumer_uuid = ?"), arguments: [consumer.db])
             for a in rows {
-                try db.execute(sql: """
+                try db.cachedStatement(sql: """
                     UPDATE compute_nodes SET vcpus_used = vcpus_used - ?, memory_mb_used = memory_mb_used - ?,
                       local_gb_used = local_gb_used - ?, generation = generation + 1 WHERE uuid = ?
-                    """, arguments: [a["vcpus"] as Int, a["memory_mb"] as Int, a["disk_gb"] as Int,
+                    """).execute(arguments: [a["vcpus"] as Int, a["memory_mb"] as Int, a["disk_gb"] as Int,
                                      a["node_uuid"] as String])
             }
-            try db.execute(sql: "DELETE FROM allocations WHERE consumer_uuid = ?", arguments: [consumer.db])
+            try db.cachedStatement(sql: "DELETE FROM allocations WHERE consumer_uuid = ?").execute(arguments: [consumer.db])
             return rows.count
         }
     }
 
     public func allocations(consumer: UUID) async throws -> [(node: UUID, resources: Resources)] {
         try await db.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM allocations WHERE consumer_uuid = ?", arguments: [consumer.db])
+            try Row.fetchAll(try db.cachedStatement(sql: "SELECT * FROM allocations WHERE consumer_uuid = ?"), arguments: [consumer.db])
                 .map { (UUID(uuidString: $0["node_uuid"])!,
                         Resources(vcpus: $0["vcpus"], memoryMB: $0["memory_mb"], diskGB: $0["disk_gb"])) }
         }
@@ -114,13 +111,13 @@ public struct CapacitySummary: Sendable, Hashable {
 extension NimbusStore {
     public func capacitySummary(for r: Resources) async throws -> CapacitySummary {
         try await db.read { db in
-            let row = try Row.fetchOne(db, sql: """
+            let row = try Row.fetchOne(try db.cachedStatement(sql: """
                 SELECT COUNT(*) AS total,
                   SUM((vcpus - reserved_vcpus) * cpu_allocation_ratio - vcpus_used < ?) AS v,
                   SUM((memory_mb - reserved_memory_mb) * ram_allocation_ratio - memory_mb_used < ?) AS m,
                   SUM((local_gb - reserved_disk_gb) * disk_allocation_ratio - local_gb_used < ?) AS d
                 FROM compute_nodes
-                """, arguments: [r.vcpus, r.memoryMB, r.diskGB])!
+                """), arguments: [r.vcpus, r.memoryMB, r.diskGB])!
             return CapacitySummary(total: row["total"], shortVCPU: row["v"] ?? 0, shortMemory: row["m"] ?? 0,
                                    shortDisk: row["d"] ?? 0)
         }
@@ -131,7 +128,7 @@ extension NimbusStore {
     /// Consumers holding allocations on a node (audits and tests).
     public func consumers(onNode node: UUID) async throws -> [UUID] {
         try await db.read { db in
-            try String.fetchAll(db, sql: "SELECT consumer_uuid FROM allocations WHERE node_uuid = ?", arguments: [node.db])
+            try String.fetchAll(try db.cachedStatement(sql: "SELECT consumer_uuid FROM allocations WHERE node_uuid = ?"), arguments: [node.db])
                 .compactMap(UUID.init(uuidString:))
         }
     }

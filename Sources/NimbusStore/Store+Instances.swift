@@ -47,22 +47,21 @@ extension NimbusStore {
         let specJSON = try JSONColumn.encode(spec)
         try await db.write { db in
             for i in instances {
-                try db.execute(sql: """
+                try db.cachedStatement(sql: """
                     INSERT INTO instances (uuid, display_name, project_id, user_id, flavor, image_ref, vm_state,
                       task_state, power_state, host, node, availability_zone, reservation_id, launch_index, key_name,
                       metadata, user_data, created_at, updated_at)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """, arguments: [i.uuid.db, i.name, i.projectID, i.userID, try JSONColumn.encode(i.flavor),
+                    """).execute(arguments: [i.uuid.db, i.name, i.projectID, i.userID, try JSONColumn.encode(i.flavor),
                                      i.imageRef, i.vmState.rawValue, i.taskState?.rawValue, i.powerState.rawValue,
                                      i.host, i.node, i.availabilityZone, i.reservationID, i.launchIndex, i.keyName,
                                      try JSONColumn.encode(i.metadata), i.userData, i.createdAt.dbValue,
                                      i.createdAt.dbValue])
-                try db.execute(sql: "INSERT INTO request_specs (instance_uuid, spec) VALUES (?, ?)",
-                               arguments: [i.uuid.db, specJSON])
-                try db.execute(sql: """
+                try db.cachedStatement(sql: "INSERT INTO request_specs (instance_uuid, spec) VALUES (?, ?)").execute(arguments: [i.uuid.db, specJSON])
+                try db.cachedStatement(sql: """
                     INSERT INTO instance_actions (instance_uuid, action, request_id, user_id, project_id, start_time)
                     VALUES (?, 'create', ?, ?, ?, ?)
-                    """, arguments: [i.uuid.db, requestID, i.userID, i.projectID, i.createdAt.dbValue])
+                    """).execute(arguments: [i.uuid.db, requestID, i.userID, i.projectID, i.createdAt.dbValue])
             }
         }
     }
@@ -70,7 +69,7 @@ extension NimbusStore {
     /// A live (not deleted) instance, or nil.
     public func instance(_ uuid: UUID) async throws -> InstanceRecord? {
         try await db.read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM instances WHERE uuid = ? AND deleted = 0", arguments: [uuid.db])
+            try Row.fetchOne(try db.cachedStatement(sql: "SELECT * FROM instances WHERE uuid = ? AND deleted = 0"), arguments: [uuid.db])
                 .map(InstanceRecord.init(row:))
         }
     }
@@ -86,8 +85,7 @@ extension NimbusStore {
             if let v = q.vmState { sql += " AND vm_state = ?"; args.append(v.rawValue) }
             if let m = q.marker {
                 // Newest first, as Nova sorts by created_at desc, id desc; the marker row bounds the page.
-                guard let row = try Row.fetchOne(db, sql: "SELECT created_at FROM instances WHERE uuid = ?",
-                                                 arguments: [m.db]) else {
+                guard let row = try Row.fetchOne(try db.cachedStatement(sql: "SELECT created_at FROM instances WHERE uuid = ?"), arguments: [m.db]) else {
                     throw StoreError.notFound(kind: "marker", id: m.db)
                 }
                 sql += " AND (created_at < ? OR (created_at = ? AND uuid < ?))"
@@ -104,8 +102,7 @@ extension NimbusStore {
     @discardableResult
     public func updateInstance(_ uuid: UUID, _ update: InstanceUpdate) async throws -> InstanceRecord {
         try await db.write { db in
-            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM instances WHERE uuid = ? AND deleted = 0",
-                                             arguments: [uuid.db])
+            guard let row = try Row.fetchOne(try db.cachedStatement(sql: "SELECT * FROM instances WHERE uuid = ? AND deleted = 0"), arguments: [uuid.db])
             else { throw StoreError.notFound(kind: "Instance", id: uuid.db) }
             var i = try InstanceRecord(row: row)
             if let expected = update.expectedTaskStates, !expected.contains(i.taskState) {
@@ -113,10 +110,10 @@ extension NimbusStore {
                                                      expected: expected.map { $0?.rawValue })
             }
             update.apply(to: &i)
-            try db.execute(sql: """
+            try db.cachedStatement(sql: """
                 UPDATE instances SET vm_state = ?, task_state = ?, power_state = ?, host = ?, node = ?,
                   launched_at = ?, terminated_at = ?, updated_at = ? WHERE uuid = ?
-                """, arguments: [i.vmState.rawValue, i.taskState?.rawValue, i.powerState.rawValue, i.host, i.node,
+                """).execute(arguments: [i.vmState.rawValue, i.taskState?.rawValue, i.powerState.rawValue, i.host, i.node,
                                  i.launchedAt?.dbValue, i.terminatedAt?.dbValue, Date().dbValue, uuid.db])
             return i
         }
@@ -126,17 +123,17 @@ extension NimbusStore {
     public func markDeleted(_ uuid: UUID) async throws {
         try await db.write { db in
             let now = Date().dbValue
-            try db.execute(sql: """
+            try db.cachedStatement(sql: """
                 UPDATE instances SET vm_state = 'deleted', task_state = NULL, power_state = 0, deleted = 1,
                   deleted_at = ?, terminated_at = COALESCE(terminated_at, ?), updated_at = ? WHERE uuid = ?
-                """, arguments: [now, now, now, uuid.db])
+                """).execute(arguments: [now, now, now, uuid.db])
         }
         try await releaseAllocations(consumer: uuid)
     }
 
     public func requestSpec(_ uuid: UUID) async throws -> RequestSpec? {
         try await db.read { db in
-            try String.fetchOne(db, sql: "SELECT spec FROM request_specs WHERE instance_uuid = ?", arguments: [uuid.db])
+            try String.fetchOne(try db.cachedStatement(sql: "SELECT spec FROM request_specs WHERE instance_uuid = ?"), arguments: [uuid.db])
                 .map { try JSONColumn.decode(RequestSpec.self, $0) }
         }
     }
@@ -145,19 +142,19 @@ extension NimbusStore {
 
     public func addFault(_ f: InstanceFault) async throws {
         try await db.write { db in
-            try db.execute(sql: """
+            try db.cachedStatement(sql: """
                 INSERT INTO instance_faults (instance_uuid, code, message, details, host, created_at)
                 VALUES (?, ?, ?, ?, ?, ?)
-                """, arguments: [f.instanceUUID.db, f.code, f.message, f.details, f.host, f.createdAt.dbValue])
+                """).execute(arguments: [f.instanceUUID.db, f.code, f.message, f.details, f.host, f.createdAt.dbValue])
         }
     }
 
     /// The newest fault of an instance (what `GET /servers/{id}` shows as `fault`).
     public func latestFault(_ uuid: UUID) async throws -> InstanceFault? {
         try await db.read { db in
-            try Row.fetchOne(db, sql: """
+            try Row.fetchOne(try db.cachedStatement(sql: """
                 SELECT * FROM instance_faults WHERE instance_uuid = ? ORDER BY id DESC LIMIT 1
-                """, arguments: [uuid.db]).map {
+                """), arguments: [uuid.db]).map {
                 InstanceFault(instanceUUID: uuid, code: $0["code"], message: $0["message"], details: $0["details"],
                               host: $0["host"], createdAt: Date(db: $0["created_at"]))
             }

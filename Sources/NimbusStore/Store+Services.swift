@@ -20,15 +20,14 @@ extension NimbusStore {
                                 rpcPublicKey: String? = nil) async throws -> ServiceRecord {
         try await db.write { db in
             let now = Date().dbValue
-            try db.execute(sql: """
+            try db.cachedStatement(sql: """
                 INSERT INTO services (uuid, host, binary, topic, created_at, rpc_endpoint, rpc_public_key)
                 VALUES (?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT (host, binary) DO UPDATE SET topic = excluded.topic, updated_at = ?,
                   rpc_endpoint = COALESCE(excluded.rpc_endpoint, rpc_endpoint),
                   rpc_public_key = COALESCE(excluded.rpc_public_key, rpc_public_key)
-                """, arguments: [UUID().db, host, binary, topic, now, rpcEndpoint, rpcPublicKey, now])
-            let row = try Row.fetchOne(db, sql: "SELECT rowid, * FROM services WHERE host = ? AND binary = ?",
-                                       arguments: [host, binary])!
+                """).execute(arguments: [UUID().db, host, binary, topic, now, rpcEndpoint, rpcPublicKey, now])
+            let row = try Row.fetchOne(try db.cachedStatement(sql: "SELECT rowid, * FROM services WHERE host = ? AND binary = ?"), arguments: [host, binary])!
             return ServiceRecord(row: row)
         }
     }
@@ -37,11 +36,11 @@ extension NimbusStore {
     @discardableResult
     public func heartbeat(service uuid: UUID, at now: Date = Date()) async throws -> ServiceRecord {
         try await db.write { db in
-            try db.execute(sql: """
+            try db.cachedStatement(sql: """
                 UPDATE services SET report_count = report_count + 1, last_seen_up = ?, updated_at = ? WHERE uuid = ?
-                """, arguments: [now.dbValue, now.dbValue, uuid.db])
+                """).execute(arguments: [now.dbValue, now.dbValue, uuid.db])
             guard db.changesCount == 1,
-                  let row = try Row.fetchOne(db, sql: "SELECT rowid, * FROM services WHERE uuid = ?", arguments: [uuid.db])
+                  let row = try Row.fetchOne(try db.cachedStatement(sql: "SELECT rowid, * FROM services WHERE uuid = ?"), arguments: [uuid.db])
             else { throw StoreError.notFound(kind: "Service", id: uuid.db) }
             return ServiceRecord(row: row)
         }
@@ -50,8 +49,7 @@ extension NimbusStore {
     /// A clean stop: the row shows down at once instead of after `service_down_time`.
     public func markServiceStopped(_ uuid: UUID) async throws {
         try await db.write { db in
-            try db.execute(sql: "UPDATE services SET last_seen_up = 0, updated_at = ? WHERE uuid = ?",
-                           arguments: [Date().dbValue, uuid.db])
+            try db.cachedStatement(sql: "UPDATE services SET last_seen_up = 0, updated_at = ? WHERE uuid = ?").execute(arguments: [Date().dbValue, uuid.db])
         }
     }
 
@@ -68,7 +66,7 @@ extension NimbusStore {
 
     public func service(_ uuid: UUID) async throws -> ServiceRecord? {
         try await db.read { db in
-            try Row.fetchOne(db, sql: "SELECT rowid, * FROM services WHERE uuid = ?", arguments: [uuid.db])
+            try Row.fetchOne(try db.cachedStatement(sql: "SELECT rowid, * FROM services WHERE uuid = ?"), arguments: [uuid.db])
                 .map(ServiceRecord.init(row:))
         }
     }
@@ -77,22 +75,22 @@ extension NimbusStore {
     public func updateService(_ uuid: UUID, disabled: Bool? = nil, disabledReason: String?? = nil,
                               forcedDown: Bool? = nil) async throws -> ServiceRecord {
         try await db.write { db in
-            guard let row = try Row.fetchOne(db, sql: "SELECT rowid, * FROM services WHERE uuid = ?", arguments: [uuid.db])
+            guard let row = try Row.fetchOne(try db.cachedStatement(sql: "SELECT rowid, * FROM services WHERE uuid = ?"), arguments: [uuid.db])
             else { throw StoreError.notFound(kind: "Service", id: uuid.db) }
             var s = ServiceRecord(row: row)
             if let disabled { s.disabled = disabled }
             if let disabledReason { s.disabledReason = disabledReason }
             if let forcedDown { s.forcedDown = forcedDown }
-            try db.execute(sql: """
+            try db.cachedStatement(sql: """
                 UPDATE services SET disabled = ?, disabled_reason = ?, forced_down = ?, updated_at = ? WHERE uuid = ?
-                """, arguments: [s.disabled, s.disabledReason, s.forcedDown, Date().dbValue, uuid.db])
+                """).execute(arguments: [s.disabled, s.disabledReason, s.forcedDown, Date().dbValue, uuid.db])
             return s
         }
     }
 
     public func deleteService(_ uuid: UUID) async throws {
         try await db.write { db in
-            try db.execute(sql: "DELETE FROM services WHERE uuid = ?", arguments: [uuid.db])
+            try db.cachedStatement(sql: "DELETE FROM services WHERE uuid = ?").execute(arguments: [uuid.db])
             if db.changesCount == 0 { throw StoreError.notFound(kind: "Service", id: uuid.db) }
         }
     }

@@ -67,7 +67,8 @@ struct IdleConnectionTests {
             try await echo(server, target, prefix: "ok:")
             let client = try f.make(url: url, ["zmq.peer_idle_timeout": "0.2"])
             _ = try await client.request(Data("a".utf8), to: target, timeout: .seconds(10))
-            #expect(client.connectedEndpoints == [client.controllerEndpoint])
+            // (Not asserted here that the connection is still open: on a loaded machine it may already have
+            // idled out; what matters is that it closes and is reopened on demand.)
             // Closed once idle (polled with a generous deadline, not timed).
             let deadline = ContinuousClock.now + .seconds(30)
             while !client.connectedEndpoints.isEmpty && ContinuousClock.now < deadline {
