@@ -168,6 +168,12 @@ let package = Package(
             dependencies: ["NimbusKernel", "NimbusKernelTestKit", "ZeroMQTransport", "CZeroMQ", "NimbusRPC",
                            .product(name: "Logging", package: "swift-log")]
         ),
+        .testTarget(
+            name: "SchedulerTests",
+            dependencies: ["NimbusKernel", "NimbusKernelTestKit", "StandardFilters", "StandardWeighers",
+                           "NimbusScheduler", "NimbusStore", "NimbusDaemons", "BuiltinPlugins",
+                           .product(name: "Logging", package: "swift-log")]
+        ),
         // Starts `nimbus` processes (built by `make test` before the tests run).
         .testTarget(name: "IntegrationTests", dependencies: []),
         .testTarget(

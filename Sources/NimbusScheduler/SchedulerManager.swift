@@ -28,17 +28,24 @@ public struct SchedulerManager: Sendable {
     public let shuffleBestSameWeighed: Bool
     let logger: Logger
 
+    public let pciAliases: [String: [[String: String]]]
+
     public init(store: NimbusStore, registry: PluginRegistry, config: NimbusConfig, logger: Logger) throws {
         let context = PluginContext(config: config, logger: logger)
         let filterNames = config.list("filter_scheduler", "enabled_filters") ?? CoreOptions.defaultFilters
         self.filters = FilterPipeline(filters: try registry.makeFilters(named: filterNames, context: context))
         self.weighers = WeighPipeline(weighers: try registry.makeWeighers(
             named: config.list("filter_scheduler", "weight_classes"), context: context))
-        self.hostManager = HostManager(store: store, serviceDownTime: try ServiceTiming(config: config).serviceDownTime)
+        var hostManager = HostManager(store: store, serviceDownTime: try ServiceTiming(config: config).serviceDownTime)
+        hostManager.loadsInstanceImageProperties = weighers.weighers.contains {
+            type(of: $0).name == "ImagePropertiesWeigher" && $0.multiplier != 0
+        }
+        self.hostManager = hostManager
         self.maxAttempts = max(1, try config.int("scheduler", "max_attempts", default: 3))
         self.hostSubsetSize = max(1, try config.int("filter_scheduler", "host_subset_size", default: 1))
         self.shuffleBestSameWeighed = try config.bool("filter_scheduler", "shuffle_best_same_weighed_hosts",
                                                       default: false)
+        self.pciAliases = try PCIAliases.parse(config)
         self.logger = logger
     }
 
@@ -58,25 +65,24 @@ public struct SchedulerManager: Sendable {
         defer {
             Timer(label: "nimbus_scheduler_select_destinations_seconds").record(duration: ContinuousClock.now - started)
         }
-        let (candidates, prefilter) = try await hostManager.candidates(for: spec)
-        var hosts = candidates.filter { !spec.ignoreHosts.contains($0.host) }
+        var (spec, hosts, before) = try await prepare(spec)
         let resources = spec.flavor.resources
         var result: [[Selection]] = []
         var claimed: [UUID] = []
         do {
             for (index, consumer) in instanceUUIDs.enumerated() {
-                let (passed, steps) = try filters.run(hosts, spec: spec, index: index)
+                let (passed, steps, weighed) = try rank(hosts, spec, index: index)
                 // As Nova's _schedule: the next instance starts from the hosts that passed, so filters that run
                 // once per request (ComputeFilter) keep excluding what they excluded for the first instance.
                 hosts = passed
-                let ranked = order(weighers.weigh(passed, spec: spec).map(\.host))
+                let ranked = order(weighed).map(\.host)
                 var chosen: HostState?
                 for host in ranked where try await claim(consumer, on: host, resources, spec) {
                     chosen = host
                     break
                 }
                 guard let chosen else {
-                    var report = FilterReport(steps: [prefilter] + steps)
+                    var report = FilterReport(steps: before + steps)
                     if !passed.isEmpty {
                         report.steps.append(FilterReport.Step(
                             name: "Claim", hostsIn: passed.count, hostsOut: 0,
@@ -89,11 +95,13 @@ public struct SchedulerManager: Sendable {
                     throw NoValidHost(reason: reason, report: report)
                 }
                 claimed.append(consumer)
+                // Nova's _consume_selected_host: later instances of this request see the usage and the group member.
                 if let i = hosts.firstIndex(where: { $0.uuid == chosen.uuid }) {
-                    hosts[i].consume(spec.flavor)
+                    hosts[i].consume(spec)
                     hosts[i].generation += 1
                     hosts[i].instanceUUIDs.insert(consumer)
                 }
+                spec.instanceGroup?.add(consumer, on: chosen.host)
                 let alternates = ranked.lazy.filter { $0.uuid != chosen.uuid && Self.fits($0, spec.flavor) }
                     .prefix(maxAttempts - 1)
                 result.append([Self.selection(chosen, resources)] + alternates.map { Self.selection($0, resources) })
@@ -103,6 +111,35 @@ public struct SchedulerManager: Sendable {
             throw error
         }
         return result
+    }
+
+    /// The same pass as `selectDestinations` for the first instance, claiming nothing: the per-step report and
+    /// the weighed ranking of the hosts that pass (`nimbus manage scheduler explain`).
+    public func explain(_ spec: RequestSpec) async throws -> (report: FilterReport, ranking: [WeighPipeline.Weighed]) {
+        let (spec, hosts, before) = try await prepare(spec)
+        let (_, steps, weighed) = try rank(hosts, spec, index: 0)
+        return (FilterReport(steps: before + steps), weighed)
+    }
+
+    /// Resolves references in the spec, pre-filters capacity in the store and applies the request filters.
+    func prepare(_ spec: RequestSpec) async throws -> (RequestSpec, [HostState], [FilterReport.Step]) {
+        let spec = try await hostManager.resolve(spec, pciAliases: pciAliases)
+        var (hosts, prefilter) = try await hostManager.candidates(for: spec)
+        var steps = [prefilter]
+        for requestFilter in [RequestFilters.availabilityZone, RequestFilters.forced] {
+            let (kept, step) = requestFilter(hosts, spec)
+            hosts = kept
+            if let step { steps.append(step) }
+        }
+        return (spec, hosts, steps)
+    }
+
+    /// Filters then weighs; forced hosts (`force_hosts`) skip the filters, as in Nova.
+    func rank(_ hosts: [HostState], _ spec: RequestSpec, index: Int)
+        throws -> ([HostState], [FilterReport.Step], [WeighPipeline.Weighed])
+    {
+        let (passed, steps) = spec.forceHosts?.isEmpty == false ? (hosts, []) : try filters.run(hosts, spec: spec, index: index)
+        return (passed, steps, weighers.weigh(passed, spec: spec))
     }
 
     /// Claims with the generation we saw; if another scheduler moved the provider on, retry with a fresh check
@@ -119,10 +156,14 @@ public struct SchedulerManager: Sendable {
         }
     }
 
-    /// `shuffle_best_same_weighed_hosts` and `host_subset_size` (nova/scheduler/filter_scheduler.py).
-    private func order(_ ranked: [HostState]) -> [HostState] {
-        guard !ranked.isEmpty else { return ranked }
-        var hosts = ranked
+    /// `shuffle_best_same_weighed_hosts` and `host_subset_size` (nova/scheduler/filter_scheduler.py `_get_sorted_hosts`).
+    func order(_ weighed: [WeighPipeline.Weighed]) -> [WeighPipeline.Weighed] {
+        guard !weighed.isEmpty else { return weighed }
+        var hosts = weighed
+        if shuffleBestSameWeighed {
+            let best = hosts.prefix { $0.weight == hosts[0].weight }.count
+            hosts[0..<best].shuffle()
+        }
         if hostSubsetSize > 1 {
             let pick = Int.random(in: 0..<min(hostSubsetSize, hosts.count))
             hosts.insert(hosts.remove(at: pick), at: 0)

@@ -36,10 +36,6 @@ public struct WeighPipeline: Sendable {
         return out
     }
 
-    /// Per-aggregate override: the aggregate metadata key named like the option; the minimum wins;
-    /// unparsable values fall back to the configured multiplier.
-    static func multiplier(_ w: any HostWeigher, _ host: HostState) -> Double {
-        let overrides = host.aggregates.compactMap { $0.metadata[w.multiplierOption].flatMap(Double.init) }
-        return overrides.min() ?? w.multiplier
-    }
+    /// The weigher's multiplier for this host (config, or the minimum per-aggregate override).
+    static func multiplier(_ w: any HostWeigher, _ host: HostState) -> Double { w.weightMultiplier(host) }
 }

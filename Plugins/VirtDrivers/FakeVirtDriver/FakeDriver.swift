@@ -16,6 +16,9 @@ public actor FakeDriver: VirtDriver, ConsoleOutputDriver, PausableDriver, Suspen
         .init("fake", "fail_spawn_hosts", .list, help: "Hosts on which every spawn fails."),
         .init("fake", "spawn_latency_ms", .int, default: "0", help: "Added to every spawn."),
         .init("fake", "hypervisor_version", .int, default: "1000"),
+        .init("fake", "numa_nodes", .int, default: "0", help: "Report this many NUMA cells (0: no topology)."),
+        .init("fake", "pci_devices", .list, help: "PCI pools to report: vendor_id:product_id:count[:numa_node]."),
+        .init("fake", "metrics", .list, help: "Monitor metrics to report: name=value."),
     ]
 
     struct Guest {
@@ -25,7 +28,7 @@ public actor FakeDriver: VirtDriver, ConsoleOutputDriver, PausableDriver, Suspen
     }
 
     let host: String
-    let resources: HostResources
+    var resources: HostResources
     let failSpawn: Bool
     let latency: Duration
     let logger: Logger
@@ -46,6 +49,7 @@ public actor FakeDriver: VirtDriver, ConsoleOutputDriver, PausableDriver, Suspen
             hypervisorVersion: try int("hypervisor_version", 1000), hostIP: "127.0.0.1",
             cpuInfo: #"{"arch": "x86_64", "model": "fake", "vendor": "Nimbus"}"#,
             supportedInstances: [["x86_64", "fake", "hvm"], ["i686", "fake", "hvm"]])
+        try FakeInventory.apply(to: &self.resources, config: c, host: host)
         self.failSpawn = (c.list("fake", "fail_spawn_hosts") ?? []).contains(host)
         self.latency = .milliseconds(try int("spawn_latency_ms", 0))
         self.logger = context.logger

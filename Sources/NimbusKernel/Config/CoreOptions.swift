@@ -32,6 +32,7 @@ public enum CoreOptions {
         .init("filter_scheduler", "host_subset_size", .int, default: "1"),
         .init("filter_scheduler", "shuffle_best_same_weighed_hosts", .bool, default: "false"),
         .init("scheduler", "max_attempts", .int, default: "3"),
+        .init("pci", "alias", .string, help: "JSON object or list of objects: name, vendor_id, product_id, device_type."),
         .init("scheduler", "workers", .int),
         .init("api", "max_limit", .int, default: "1000"),
         .init("api", "auth_strategy", .choice(["noauth2", "keystone"]), default: "noauth2"),
@@ -45,11 +46,11 @@ public enum CoreOptions {
 }
 
 extension CoreOptions {
-    /// Nova 34's default `enabled_filters`, minus those this build does not register.
+    /// Nova 34's default `enabled_filters`.
     public static let novaDefaultFilters = [
         "ComputeFilter", "ComputeCapabilitiesFilter", "ImagePropertiesFilter", "ServerGroupAntiAffinityFilter",
         "ServerGroupAffinityFilter",
     ]
-    /// Filters enabled when config sets none. Until the full filter set lands, the ones built in now.
-    public static let defaultFilters = ["ComputeFilter"]
+    /// Filters enabled when config sets none: Nova's defaults.
+    public static let defaultFilters = novaDefaultFilters
 }

@@ -40,10 +40,21 @@ public protocol HostWeigher: Sendable {
     var minval: Double? { get }
     var maxval: Double? { get }
     func weigh(_ host: HostState, _ spec: RequestSpec) -> Double
+    /// The multiplier for one host (Nova's `weight_multiplier(host_state)`); the default applies the
+    /// per-aggregate override. BuildFailureWeigher negates it.
+    func weightMultiplier(_ host: HostState) -> Double
 }
 
 extension HostWeigher {
     public static var configOptions: [ConfigOption] { [] }
     public var minval: Double? { nil }
     public var maxval: Double? { nil }
+    public func weightMultiplier(_ host: HostState) -> Double { aggregateMultiplier(host) ?? multiplier }
+
+    /// `get_weight_multiplier`: aggregate metadata named like the option; the minimum wins; unparsable
+    /// values are ignored (the configured value applies).
+    public func aggregateMultiplier(_ host: HostState) -> Double? {
+        if host.aggregates.isEmpty { return nil }
+        return host.aggregates.compactMap { $0.metadata[multiplierOption].flatMap { Double($0) } }.min()
+    }
 }

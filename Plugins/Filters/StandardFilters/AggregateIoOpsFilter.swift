@@ -1,0 +1,16 @@
+import NimbusKernel
+
+/// IoOpsFilter with the limit from aggregate key `max_io_ops_per_host` (the minimum if several; the config
+/// value when none parses) (io_ops_filter.py).
+public struct AggregateIoOpsFilter: HostFilter {
+    public static let name = "AggregateIoOpsFilter"
+    let maxIOOps: Int
+
+    public init(context: PluginContext) throws {
+        maxIOOps = try context.config.int("filter_scheduler", "max_io_ops_per_host", default: 8)
+    }
+
+    public func filter(_ host: HostState, _ spec: RequestSpec) throws -> FilterVerdict {
+        IoOpsFilter.verdict(host, max: AggregateMetadata.minInt(host, "max_io_ops_per_host", default: maxIOOps))
+    }
+}

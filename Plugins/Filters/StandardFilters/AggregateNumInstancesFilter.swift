@@ -1,0 +1,16 @@
+import NimbusKernel
+
+/// NumInstancesFilter with the limit from aggregate key `max_instances_per_host` (num_instances_filter.py).
+public struct AggregateNumInstancesFilter: HostFilter {
+    public static let name = "AggregateNumInstancesFilter"
+    let maxInstances: Int
+
+    public init(context: PluginContext) throws {
+        maxInstances = try context.config.int("filter_scheduler", "max_instances_per_host", default: 50)
+    }
+
+    public func filter(_ host: HostState, _ spec: RequestSpec) throws -> FilterVerdict {
+        NumInstancesFilter.verdict(host, max: AggregateMetadata.minInt(host, "max_instances_per_host",
+                                                                       default: maxInstances))
+    }
+}

@@ -1,0 +1,24 @@
+import Foundation
+import NimbusKernel
+
+/// The host reports every metric named in `[metrics] weight_setting` (metrics_filter.py).
+public struct MetricsFilter: HostFilter {
+    public static let name = "MetricsFilter"
+    public static let configOptions: [ConfigOption] = [
+        .init("metrics", "weight_setting", .list, help: "name=ratio pairs, e.g. cpu.percent=-1.0"),
+    ]
+    let keys: [String]
+
+    public init(context: PluginContext) throws {
+        keys = (context.config.list("metrics", "weight_setting") ?? []).compactMap { item in
+            item.split(separator: "=").first.map { String($0).trimmingCharacters(in: .whitespaces) }
+        }.filter { !$0.isEmpty }
+    }
+
+    public var runOncePerRequest: Bool { true }
+
+    public func filter(_ host: HostState, _ spec: RequestSpec) throws -> FilterVerdict {
+        let missing = keys.filter { host.metrics[$0] == nil }
+        return missing.isEmpty ? .pass : .reject("metrics not reported: \(missing.joined(separator: ", "))")
+    }
+}

@@ -1,0 +1,18 @@
+import NimbusKernel
+
+/// Prefers the source cell of a cross-cell move (+1/−1). Nimbus has one cell, so every host weighs 0 (cross_cell.py).
+public struct CrossCellWeigher: HostWeigher {
+    public static let name = "CrossCellWeigher"
+    public static let configOptions: [ConfigOption] = [
+        .init("filter_scheduler", "cross_cell_move_weight_multiplier", .float, default: "1000000.0"),
+    ]
+
+    public let multiplier: Double
+    public var multiplierOption: String { "cross_cell_move_weight_multiplier" }
+
+    public init(context: PluginContext) throws {
+        multiplier = try context.config.double("filter_scheduler", "cross_cell_move_weight_multiplier", default: 1000000.0)
+    }
+
+    public func weigh(_ host: HostState, _ spec: RequestSpec) -> Double { 0 }
+}

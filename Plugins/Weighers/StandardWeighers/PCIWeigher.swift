@@ -1,0 +1,32 @@
+import NimbusKernel
+
+/// Keeps PCI hosts free unless needed: `100 − min(free_devices, 99)` (pci.py). The multiplier must be ≥ 0.
+public struct PCIWeigher: HostWeigher {
+    public static let name = "PCIWeigher"
+    public static let configOptions: [ConfigOption] = [
+        .init("filter_scheduler", "pci_weight_multiplier", .float, default: "1.0"),
+    ]
+    static let maxDevices = 100
+
+    public let multiplier: Double
+    public var multiplierOption: String { "pci_weight_multiplier" }
+
+    public init(context: PluginContext) throws {
+        multiplier = try nonNegative(context, "pci_weight_multiplier", 1.0)
+    }
+
+    public func weigh(_ host: HostState, _ spec: RequestSpec) -> Double {
+        Double(Self.maxDevices - min(host.freePCIDevices, Self.maxDevices - 1))
+    }
+}
+
+/// oslo.config `min=0` options: a negative value is a startup error naming the option.
+func nonNegative(_ context: PluginContext, _ option: String, _ def: Double) throws -> Double {
+    let v = try context.config.double("filter_scheduler", option, default: def)
+    guard v >= 0 else {
+        throw ConfigError.invalidValue(source: context.config.source("filter_scheduler", option),
+                                       section: "filter_scheduler", option: option, value: String(v),
+                                       expected: "a number >= 0")
+    }
+    return v
+}
