@@ -109,7 +109,7 @@ let package = Package(
         .target(
             name: "BuiltinPlugins",
             dependencies: [
-                "NimbusKernel", "StandardFilters", "StandardWeighers", "FakeVirtDriver", "InProcessTransport",
+                "NimbusKernel", "StandardFilters", "StandardWeighers", "FakeVirtDriver", "LibvirtVirtDriver", "InProcessTransport",
                 "ZeroMQTransport",
             ]
         ),
@@ -122,6 +122,13 @@ let package = Package(
             name: "FakeVirtDriver",
             dependencies: ["NimbusKernel", .product(name: "Logging", package: "swift-log")],
             path: "Plugins/VirtDrivers/FakeVirtDriver"
+        ),
+        .systemLibrary(name: "CLibvirt", path: "Plugins/VirtDrivers/CLibvirt", pkgConfig: "libvirt",
+                       providers: [.apt(["libvirt-dev"])]),
+        .target(
+            name: "LibvirtVirtDriver",
+            dependencies: ["NimbusKernel", "CLibvirt", .product(name: "Logging", package: "swift-log")],
+            path: "Plugins/VirtDrivers/LibvirtVirtDriver"
         ),
         .target(
             name: "InProcessTransport",
@@ -172,6 +179,11 @@ let package = Package(
             name: "SchedulerTests",
             dependencies: ["NimbusKernel", "NimbusKernelTestKit", "StandardFilters", "StandardWeighers",
                            "NimbusScheduler", "NimbusStore", "NimbusDaemons", "BuiltinPlugins",
+                           .product(name: "Logging", package: "swift-log")]
+        ),
+        .testTarget(
+            name: "LibvirtDriverTests",
+            dependencies: ["NimbusKernel", "NimbusKernelTestKit", "LibvirtVirtDriver",
                            .product(name: "Logging", package: "swift-log")]
         ),
         // Starts `nimbus` processes (built by `make test` before the tests run).

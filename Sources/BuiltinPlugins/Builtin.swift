@@ -1,5 +1,6 @@
 import FakeVirtDriver
 import InProcessTransport
+import LibvirtVirtDriver
 import NimbusKernel
 import StandardFilters
 import StandardWeighers
@@ -47,6 +48,7 @@ extension PluginRegistry {
         r = r.registering(weigher: CrossCellWeigher.self)
         r = r.registering(weigher: ImagePropertiesWeigher.self)
         r = r.registering(virtDriver: FakeDriver.self)
+        r = r.registering(virtDriver: LibvirtDriver.self)
         r = r.registering(transport: InProcessTransport.self)
         r = r.registering(transport: ZeroMQTransport.self)
         return r

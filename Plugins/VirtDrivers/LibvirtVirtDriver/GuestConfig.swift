@@ -1,0 +1,75 @@
+import Foundation
+import NimbusKernel
+
+/// The libvirt domain definition of one instance, built from typed values (nova/virt/libvirt/config.py's
+/// idea without its size): CPU and memory from the flavor, a virtio disk on a qcow2 overlay, a serial
+/// console written to a file, VNC graphics, and Nova-style `<metadata>` naming the instance.
+struct GuestConfig: Sendable {
+    var domainType: String  // kvm, qemu, or test for libvirt's test driver
+    var name: String
+    var uuid: UUID
+    var displayName: String
+    var projectID: String
+    var flavor: Flavor
+    var diskPath: String?
+    var consoleLogPath: String?
+    var vncListen: String?
+    var kernel: String?
+    var ramdisk: String?
+    var commandLine: String?
+    var cpuMode: String?
+
+    static func domainName(_ uuid: UUID) -> String { "instance-" + uuid.uuidString.lowercased() }
+
+    func xml() -> String {
+        var os: [XMLNode] = [XMLNode("type", [("arch", "x86_64")], text: "hvm")]
+        if let kernel {
+            os.append(XMLNode("kernel", text: kernel))
+            if let ramdisk { os.append(XMLNode("initrd", text: ramdisk)) }
+            if let commandLine { os.append(XMLNode("cmdline", text: commandLine)) }
+        } else {
+            os.append(XMLNode("boot", [("dev", "hd")]))
+        }
+        var devices: [XMLNode] = []
+        if let diskPath {
+            devices.append(XMLNode("disk", [("type", "file"), ("device", "disk")], [
+                XMLNode("driver", [("name", "qemu"), ("type", "qcow2"), ("cache", "none")]),
+                XMLNode("source", [("file", diskPath)]),
+                XMLNode("target", [("dev", "vda"), ("bus", "virtio")]),
+            ]))
+        }
+        if let consoleLogPath {
+            devices.append(XMLNode("serial", [("type", "file")], [
+                XMLNode("source", [("path", consoleLogPath)]),
+                XMLNode("target", [("port", "0")]),
+            ]))
+        }
+        if let vncListen {
+            devices.append(XMLNode("graphics", [("type", "vnc"), ("autoport", "yes"), ("listen", vncListen)]))
+        }
+        var children: [XMLNode] = [
+            XMLNode("name", text: name),
+            XMLNode("uuid", text: uuid.uuidString.lowercased()),
+            XMLNode("metadata", [], [
+                XMLNode("nova:instance", [("xmlns:nova", "http://openstack.org/xmlns/libvirt/nova/1.1")], [
+                    XMLNode("nova:name", text: displayName),
+                    XMLNode("nova:flavor", [("name", flavor.name)], [
+                        XMLNode("nova:memory", text: String(flavor.memoryMB)),
+                        XMLNode("nova:disk", text: String(flavor.rootGB)),
+                        XMLNode("nova:vcpus", text: String(flavor.vcpus)),
+                    ]),
+                    XMLNode("nova:owner", [], [XMLNode("nova:project", [("uuid", projectID)])]),
+                ]),
+            ]),
+            XMLNode("memory", [("unit", "MiB")], text: String(flavor.memoryMB)),
+            XMLNode("vcpu", text: String(flavor.vcpus)),
+            XMLNode("os", [], os),
+        ]
+        if let cpuMode, domainType != "test" { children.append(XMLNode("cpu", [("mode", cpuMode)])) }
+        children.append(XMLNode("on_poweroff", text: "destroy"))
+        children.append(XMLNode("on_reboot", text: "restart"))
+        children.append(XMLNode("on_crash", text: "destroy"))
+        children.append(XMLNode("devices", [], devices))
+        return XMLNode("domain", [("type", domainType)], children).render()
+    }
+}
