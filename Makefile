@@ -2,23 +2,33 @@
 SWIFT ?= swift
 BUILD_FLAGS := --explicit-target-dependency-import-check error
 DEB_PACKAGES := libsqlite3-dev libzmq3-dev libvirt-dev pkg-config
+# The real-QEMU guest test needs a libvirt daemon, QEMU and the tools that build its tiny guest.
+DEB_TEST_PACKAGES := libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients qemu-system-x86 qemu-utils \
+	busybox-static cpio
 FAKE_HOSTS ?= 4
 
-.PHONY: deps build release test run clean
+.PHONY: deps test-deps install-packages build release test run clean
 
 # Installs the system libraries Nimbus links (through apt-get), only those missing.
 deps:
-	@missing=""; for p in $(DEB_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	@$(MAKE) --no-print-directory install-packages PACKAGES="$(DEB_PACKAGES)"
+
+test-deps:
+	@$(MAKE) --no-print-directory install-packages PACKAGES="$(DEB_PACKAGES) $(DEB_TEST_PACKAGES)" \
+	  APT_FLAGS=--no-install-recommends
+
+install-packages:
+	@missing=""; for p in $(PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing:$$missing"; \
 	  if [ "$$(id -u)" -eq 0 ]; then SUDO=""; else SUDO="sudo"; fi; \
-	  $$SUDO apt-get update && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y $$missing; \
+	  $$SUDO apt-get update && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y $(APT_FLAGS) $$missing; \
 	fi
 
 build: deps
 	$(SWIFT) build $(BUILD_FLAGS)
 
-test: deps
+test: test-deps
 	$(SWIFT) build --build-tests $(BUILD_FLAGS)
 	$(SWIFT) test --skip-build
 

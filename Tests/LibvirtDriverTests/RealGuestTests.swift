@@ -1,0 +1,84 @@
+import Foundation
+import Logging
+import NimbusKernel
+import NimbusKernelTestKit
+import Testing
+
+@testable import LibvirtVirtDriver
+
+/// Starts libvirtd (scripts/start-libvirtd.sh) and builds the tiny guest (scripts/build-test-guest.sh) once.
+enum RealQEMU {
+    static let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().path
+    static let guestDir = NSTemporaryDirectory() + "nimbus-test-guest"
+
+    static func sh(_ script: String, _ args: [String] = []) -> (Int32, String) {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/bin/bash")
+        p.arguments = ["\(repo)/scripts/\(script)"] + args
+        let pipe = Pipe()
+        p.standardOutput = pipe
+        p.standardError = pipe
+        do { try p.run() } catch { return (-1, "\(error)") }
+        let out = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        return (p.terminationStatus, out)
+    }
+
+    /// Nil when a real guest can run here; otherwise why not.
+    static let unavailable: String? = {
+        guard getuid() == 0 else { return "needs root to start libvirtd" }
+        let (rc, out) = sh("start-libvirtd.sh")
+        guard rc == 0 else { return "libvirtd cannot start here: \(out)" }
+        let (grc, gout) = sh("build-test-guest.sh", [guestDir])
+        guard grc == 0 else { return "cannot build the test guest: \(gout)" }
+        return nil
+    }()
+}
+
+@Suite(.serialized, .enabled(if: RealQEMU.unavailable == nil, "\(RealQEMU.unavailable ?? "")"))
+struct RealGuestTests {
+    @Test func bootsARealGuestUnderQEMUAndReadsItsConsole() async throws {
+        let instances = NSTemporaryDirectory() + "nimbus-lv-\(UUID().uuidString.prefix(8))"
+        try FileManager.default.createDirectory(atPath: instances, withIntermediateDirectories: true,
+                                                attributes: [.posixPermissions: 0o755])
+        let d = try LibvirtDriver(context: PluginContext(
+            config: try NimbusConfig(overrides: ["libvirt.virt_type": "qemu", "libvirt.connection_uri": "qemu:///system",
+                                                 "libvirt.instances_path": instances, "libvirt.shutdown_timeout": "3"]),
+            logger: Logger(label: "real-guest"), host: "real"))
+        try await d.initHost()
+        let host = try await d.hostResources()
+        #expect(host.vcpus == ProcessInfo.processInfo.activeProcessorCount)
+        #expect(host.hypervisorType == "QEMU")
+
+        let guest = Make.instance("real-guest", flavor: Flavor(id: "t", name: "tiny", memoryMB: 256, vcpus: 1, rootGB: 0))
+        let started = ContinuousClock.now
+        try await d.spawn(SpawnRequest(instance: guest, imageProperties: [
+            "kernel": "\(RealQEMU.guestDir)/vmlinuz", "ramdisk": "\(RealQEMU.guestDir)/initrd.gz",
+            "os_command_line": "console=ttyS0 panic=-1"]))
+        func waitForLine() async throws -> Bool {
+            let deadline = ContinuousClock.now + .seconds(120)
+            while ContinuousClock.now < deadline {
+                if try await d.consoleOutput(guest).contains("NIMBUS-GUEST-UP") { return true }
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            return false
+        }
+        #expect(try await waitForLine())
+        print("real guest: spawn to console line in \(ContinuousClock.now - started)")
+        #expect(try await d.instanceInfo(guest).powerState == .running)
+
+        try await d.reboot(guest, hard: true)
+        #expect(try await d.instanceInfo(guest).powerState == .running)
+        #expect(try await waitForLine())
+        try await d.powerOff(guest)  // the busybox guest ignores ACPI: destroyed after shutdown_timeout
+        #expect(try await d.instanceInfo(guest).powerState == .shutdown)
+        try await d.powerOn(guest)
+        #expect(try await d.instanceInfo(guest).powerState == .running)
+
+        try await d.destroy(guest)
+        #expect(!(try await d.listInstances().contains(guest.uuid)))
+        #expect(!FileManager.default.fileExists(atPath: "\(instances)/\(guest.uuid.uuidString.lowercased())"))
+        try? FileManager.default.removeItem(atPath: instances)
+    }
+}

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Starts libvirtd for the real-QEMU test on a machine without systemd (CI containers). Exit 0 when
+# qemu:///system answers; non-zero (with a reason) when libvirtd cannot run here.
+set -u
+# Debian's qemu.conf runs guests as user and group libvirt-qemu; packages create them only with systemd.
+getent group kvm >/dev/null || groupadd -r kvm
+getent group libvirt-qemu >/dev/null || groupadd -r libvirt-qemu
+id libvirt-qemu >/dev/null 2>&1 || useradd -r -g libvirt-qemu -G kvm -d /var/lib/libvirt -s /usr/sbin/nologin libvirt-qemu
+mkdir -p /var/log/libvirt /var/lib/libvirt /run/libvirt
+pgrep -x virtlogd >/dev/null || virtlogd -d
+pgrep -x libvirtd >/dev/null || libvirtd -d
+for _ in $(seq 1 50); do
+  virsh -c qemu:///system version >/dev/null 2>&1 && exit 0
+  sleep 0.2
+done
+echo "libvirtd did not answer on qemu:///system" >&2
+exit 1
