@@ -9,54 +9,64 @@ public struct HostManager: Sendable {
     public let serviceDownTime: Double
     /// Only ImagePropertiesWeigher reads other instances' image properties; skip the query otherwise.
     public var loadsInstanceImageProperties = false
+    /// Fill `instanceUUIDs` for every request, not only those with same_host / different_host hints
+    /// (for out-of-tree filters that read it).
+    public var loadsInstanceUUIDs = false
 
     public init(store: NimbusStore, serviceDownTime: Double) {
         self.store = store
         self.serviceDownTime = serviceDownTime
     }
 
+    /// Static node parts (inventory, JSON columns) decoded once per node change, shared by the requests of
+    /// this scheduler worker. Usage always comes fresh from the store.
+    let cache = NodeCache()
+
     /// The capacity pre-filter step (Placement's allocation candidates) with its report step.
     public func candidates(for spec: RequestSpec) async throws -> ([HostState], FilterReport.Step) {
         let need = spec.flavor.resources
-        async let nodesTask = store.candidates(for: need)
-        async let summaryTask = store.capacitySummary(for: need)
-        async let servicesTask = store.services(binary: "nova-compute")
-        async let countsTask = store.instanceCounts()
-        async let aggregatesTask = store.aggregatesByHost()
-        async let instancesTask = store.instanceUUIDsByNode()
-        let (nodes, summary, services, counts) = try await (nodesTask, summaryTask, servicesTask, countsTask)
-        let (aggregates, instances) = try await (aggregatesTask, instancesTask)
+        let wantsUUIDs = !(spec.schedulerHints["same_host"] ?? []).isEmpty
+            || !(spec.schedulerHints["different_host"] ?? []).isEmpty || loadsInstanceUUIDs
+        let snap = try await store.schedulerSnapshot(includeInstanceUUIDs: wantsUUIDs)
         let images = loadsInstanceImageProperties ? try await store.instanceImagePropertiesByNode() : [:]
-        let byHost = Dictionary(services.map { ($0.host, $0) }, uniquingKeysWith: { a, _ in a })
+        let fitting = snap.nodes.filter { $0.fits(need) }
+        let records = try await cache.records(for: fitting, store: store)
+        let byHost = Dictionary(snap.services.map { ($0.host, $0) }, uniquingKeysWith: { a, _ in a })
         let now = Date()
-        let states = nodes.map { n in
+        var states: [HostState] = []
+        states.reserveCapacity(fitting.count)
+        for (u, record) in zip(fitting, records) {
+            guard let n = record else { continue }
             let service = byHost[n.host]
             let node = n.resources.hypervisorHostname
-            let c = counts[node]
+            let c = snap.instanceCounts[node]
             var h = HostState(
                 host: n.host, nodename: node, uuid: n.uuid,
-                freeRAMMB: n.resources.memoryMB - n.reserved.memoryMB - n.used.memoryMB,
-                freeDiskMB: (n.resources.localGB - n.reserved.diskGB - n.used.diskGB) * 1024,
+                freeRAMMB: n.resources.memoryMB - n.reserved.memoryMB - u.used.memoryMB,
+                freeDiskMB: (n.resources.localGB - n.reserved.diskGB - u.used.diskGB) * 1024,
                 totalUsableRAMMB: n.resources.memoryMB, totalUsableDiskGB: n.resources.localGB,
-                vcpusTotal: n.resources.vcpus, vcpusUsed: n.used.vcpus, numInstances: c?.instances ?? 0,
-                numIOOps: c?.ioOps ?? 0, failedBuilds: n.failedBuilds, cpuAllocationRatio: n.cpuAllocationRatio,
+                vcpusTotal: n.resources.vcpus, vcpusUsed: u.used.vcpus, numInstances: c?.instances ?? 0,
+                numIOOps: c?.ioOps ?? 0, failedBuilds: u.failedBuilds, cpuAllocationRatio: n.cpuAllocationRatio,
                 ramAllocationRatio: n.ramAllocationRatio, diskAllocationRatio: n.diskAllocationRatio,
                 hostIP: n.resources.hostIP, hypervisorType: n.resources.hypervisorType,
                 hypervisorVersion: n.resources.hypervisorVersion, supportedInstances: n.resources.supportedInstances,
                 service: service, serviceUp: service?.isUp(now: now, serviceDownTime: serviceDownTime) ?? false,
-                aggregates: aggregates[n.host] ?? [], instanceUUIDs: instances[node] ?? [],
-                metrics: n.resources.metrics ?? [:], generation: n.generation)
+                aggregates: snap.aggregatesByHost[n.host] ?? [], instanceUUIDs: snap.instanceUUIDsByNode[node] ?? [],
+                metrics: n.resources.metrics ?? [:], generation: u.generation)
             h.cpuInfo = n.resources.cpuInfo
             h.numaTopology = n.resources.numaTopology
             h.pciPools = n.resources.pciPools
             h.instanceImageProperties = images[node] ?? []
-            return h
+            states.append(h)
         }
         var reasons: [String: Int] = [:]
-        if summary.shortVCPU > 0 { reasons["insufficient VCPU"] = summary.shortVCPU }
-        if summary.shortMemory > 0 { reasons["insufficient MEMORY_MB"] = summary.shortMemory }
-        if summary.shortDisk > 0 { reasons["insufficient DISK_GB"] = summary.shortDisk }
-        let step = FilterReport.Step(name: "Placement (capacity pre-filter)", hostsIn: summary.total,
+        let shortV = snap.nodes.count { $0.freeVCPU < Double(need.vcpus) }
+        let shortM = snap.nodes.count { $0.freeMemoryMB < Double(need.memoryMB) }
+        let shortD = snap.nodes.count { $0.freeDiskGB < Double(need.diskGB) }
+        if shortV > 0 { reasons["insufficient VCPU"] = shortV }
+        if shortM > 0 { reasons["insufficient MEMORY_MB"] = shortM }
+        if shortD > 0 { reasons["insufficient DISK_GB"] = shortD }
+        let step = FilterReport.Step(name: "Placement (capacity pre-filter)", hostsIn: snap.nodes.count,
                                      hostsOut: states.count, reasons: reasons)
         return (states, step)
     }

@@ -1,0 +1,104 @@
+import Foundation
+import GRDB
+import NimbusKernel
+
+/// The per-request part of a compute node the scheduler needs: usage, free capacity per class
+/// (`(total − reserved) × ratio − used`, computed in SQL exactly as the claim checks it) and the change stamp
+/// that tells the host manager whether its cached static part (inventory, JSON columns) is still current.
+public struct NodeUsageRow: Sendable {
+    public var uuid: String
+    public var updatedAt: Double
+    public var used: Resources
+    public var generation: Int
+    public var failedBuilds: Int
+    public var freeVCPU: Double
+    public var freeMemoryMB: Double
+    public var freeDiskGB: Double
+
+    public func fits(_ r: Resources) -> Bool {
+        freeVCPU >= Double(r.vcpus) && freeMemoryMB >= Double(r.memoryMB) && freeDiskGB >= Double(r.diskGB)
+    }
+}
+
+/// Everything one scheduling pass reads, from one read transaction (a consistent snapshot).
+public struct SchedulerSnapshot: Sendable {
+    public var nodes: [NodeUsageRow]
+    public var services: [ServiceRecord]
+    public var instanceCounts: [String: (instances: Int, ioOps: Int)]
+    public var aggregatesByHost: [String: [AggregateInfo]]
+    /// Only when asked for (same_host / different_host need it).
+    public var instanceUUIDsByNode: [String: Set<UUID>]
+}
+
+extension NimbusStore {
+    /// Columns are read by position: by-name lookups dominated the profile at 1,000+ nodes.
+    public func schedulerSnapshot(includeInstanceUUIDs: Bool) async throws -> SchedulerSnapshot {
+        try await db.read { db in
+            var nodes: [NodeUsageRow] = []
+            let rows = try Row.fetchCursor(db, sql: """
+                SELECT uuid, COALESCE(updated_at, created_at), vcpus_used, memory_mb_used, local_gb_used, generation,
+                  failed_builds, (vcpus - reserved_vcpus) * cpu_allocation_ratio - vcpus_used,
+                  (memory_mb - reserved_memory_mb) * ram_allocation_ratio - memory_mb_used,
+                  (local_gb - reserved_disk_gb) * disk_allocation_ratio - local_gb_used
+                FROM compute_nodes ORDER BY hypervisor_hostname
+                """)
+            while let r = try rows.next() {
+                nodes.append(NodeUsageRow(
+                    uuid: r[0], updatedAt: r[1], used: Resources(vcpus: r[2], memoryMB: r[3], diskGB: r[4]),
+                    generation: r[5], failedBuilds: r[6], freeVCPU: r[7], freeMemoryMB: r[8], freeDiskGB: r[9]))
+            }
+            var services: [ServiceRecord] = []
+            let srows = try Row.fetchCursor(db, sql: """
+                SELECT uuid, host, binary, topic, report_count, disabled, disabled_reason, forced_down, last_seen_up,
+                  created_at, updated_at, rpc_endpoint, rpc_public_key, rowid
+                FROM services WHERE binary = 'nova-compute'
+                """)
+            while let r = try srows.next() {
+                var s = ServiceRecord(
+                    uuid: UUID(uuidString: r[0]) ?? UUID(), host: r[1], binary: r[2], topic: r[3], reportCount: r[4],
+                    disabled: r[5], disabledReason: r[6], forcedDown: r[7],
+                    lastSeenUp: (r[8] as Double?).map(Date.init(db:)), createdAt: Date(db: r[9]),
+                    updatedAt: (r[10] as Double?).map(Date.init(db:)), rpcEndpoint: r[11], rpcPublicKey: r[12])
+                s.id = r[13]
+                services.append(s)
+            }
+            var counts: [String: (Int, Int)] = [:]
+            for r in try Row.fetchAll(db, sql: """
+                SELECT node, COUNT(*),
+                  SUM(vm_state = 'building' OR task_state IN ('resize_migrating', 'rebuilding', 'resize_prep',
+                      'image_snapshot', 'image_backup', 'rescuing', 'unshelving'))
+                FROM instances WHERE deleted = 0 AND node IS NOT NULL GROUP BY node
+                """) {
+                counts[r[0]] = (r[1], r[2] ?? 0)
+            }
+            var aggregates: [String: [AggregateInfo]] = [:]
+            for a in try Self.loadAggregates(db, sql: "SELECT * FROM aggregates ORDER BY id") {
+                for h in a.hosts { aggregates[h, default: []].append(a.info) }
+            }
+            var uuids: [String: Set<UUID>] = [:]
+            if includeInstanceUUIDs {
+                let irows = try Row.fetchCursor(db, sql: "SELECT uuid, node FROM instances WHERE deleted = 0 AND node IS NOT NULL")
+                while let r = try irows.next() {
+                    if let u = UUID(uuidString: r[0]) { uuids[r[1], default: []].insert(u) }
+                }
+            }
+            return SchedulerSnapshot(nodes: nodes, services: services, instanceCounts: counts,
+                                     aggregatesByHost: aggregates, instanceUUIDsByNode: uuids)
+        }
+    }
+
+    /// Full rows of the given nodes (the host manager's cache misses).
+    public func computeNodes(uuids: [String]) async throws -> [ComputeNodeRecord] {
+        guard !uuids.isEmpty else { return [] }
+        return try await db.read { db in
+            var out: [ComputeNodeRecord] = []
+            // Chunks stay under SQLite's bound-parameter limit.
+            for chunk in stride(from: 0, to: uuids.count, by: 500).map({ Array(uuids[$0..<min($0 + 500, uuids.count)]) }) {
+                let marks = Array(repeating: "?", count: chunk.count).joined(separator: ",")
+                out += try Row.fetchAll(db, sql: "SELECT rowid, * FROM compute_nodes WHERE uuid IN (\(marks))",
+                                        arguments: StatementArguments(chunk)).map(ComputeNodeRecord.init(row:))
+            }
+            return out
+        }
+    }
+}
