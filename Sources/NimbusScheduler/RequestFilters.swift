@@ -21,6 +21,7 @@ enum RequestFilters {
 
     /// `ignore_hosts`, then a requested or forced host (admin `host` / `az:host:node`).
     static func forced(_ hosts: [HostState], _ spec: RequestSpec) -> ([HostState], FilterReport.Step?) {
+        if spec.ignoreHosts.isEmpty && (spec.forceHosts ?? []).isEmpty && spec.requestedHost == nil { return (hosts, nil) }
         var kept = hosts.filter { !spec.ignoreHosts.contains($0.host) }
         var wanted = spec.forceHosts ?? []
         if let h = spec.requestedHost { wanted.append(h) }

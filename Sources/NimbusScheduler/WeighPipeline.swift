@@ -28,12 +28,10 @@ public struct WeighPipeline: Sendable {
                 }
             }
         }
-        var out = hosts.indices.map { Weighed(host: hosts[$0], weight: totals[$0]) }
-        // Stable sort by descending weight: ties keep input (host name) order.
-        out = out.enumerated().sorted { a, b in
-            a.element.weight != b.element.weight ? a.element.weight > b.element.weight : a.offset < b.offset
-        }.map(\.element)
-        return out
+        // Sort indices, not Weighed values: HostState is large and moving it showed in the profile.
+        // Stable by descending weight: ties keep input (host name) order.
+        let order = hosts.indices.sorted { a, b in totals[a] != totals[b] ? totals[a] > totals[b] : a < b }
+        return order.map { Weighed(host: hosts[$0], weight: totals[$0]) }
     }
 
     /// The weigher's multiplier for this host (config, or the minimum per-aggregate override).

@@ -184,3 +184,14 @@ struct Cloud {
         #expect(try await scheduler.explain(tooMany).report.steps.last?.name == "PciPassthroughFilter")
     }
 }
+
+@Suite struct SnapshotTests {
+    @Test func snapshotMatchesTheFullRows() async throws {
+        let cloud = try await Cloud.make(hosts: 3)
+        let snap = try await cloud.store.schedulerSnapshot(includeInstanceUUIDs: true)
+        let services = try await cloud.store.services(binary: "nova-compute")
+        #expect(Set(snap.services.map(\.uuid)) == Set(services.map(\.uuid)))
+        #expect(Set(snap.nodes.map(\.uuid)) == Set(cloud.nodes.map { $0.uuid.uuidString.lowercased() }))
+        #expect(snap.nodes.allSatisfy { $0.freeVCPU == 8 && $0.freeMemoryMB == 8192 && $0.freeDiskGB == 100 })
+    }
+}
