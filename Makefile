@@ -31,6 +31,8 @@ build: deps
 test: test-deps
 	$(SWIFT) build --build-tests $(BUILD_FLAGS)
 	$(SWIFT) test --skip-build
+	# The out-of-tree plugin example builds its own nimbus against this package.
+	cd examples/custom-filter && $(SWIFT) build && $(SWIFT) test
 
 run: build
 	$(SWIFT) run --skip-build nimbus all-in-one --fake-hosts $(FAKE_HOSTS)

@@ -11,6 +11,9 @@ let package = Package(
         .library(name: "NimbusKernelTestKit", targets: ["NimbusKernelTestKit"]),
         .library(name: "NimbusDaemons", targets: ["NimbusDaemons"]),
         .library(name: "BuiltinPlugins", targets: ["BuiltinPlugins"]),
+        // For out-of-tree plugin packages' tests (examples/custom-filter) that schedule against a store.
+        .library(name: "NimbusScheduler", targets: ["NimbusScheduler"]),
+        .library(name: "NimbusStore", targets: ["NimbusStore"]),
         .library(name: "ZeroMQTransport", targets: ["ZeroMQTransport"]),
         .executable(name: "nimbus-bench-rpc", targets: ["nimbus-bench-rpc"]),
     ],
