@@ -55,7 +55,7 @@ struct RealGuestTests {
         let started = ContinuousClock.now
         try await d.spawn(SpawnRequest(instance: guest, imageProperties: [
             "kernel": "\(RealQEMU.guestDir)/vmlinuz", "ramdisk": "\(RealQEMU.guestDir)/initrd.gz",
-            "os_command_line": "console=ttyS0 panic=-1"]))
+            "os_command_line": "console=ttyS0 quiet panic=-1"]))
         func waitForLine() async throws -> Bool {
             let deadline = ContinuousClock.now + .seconds(120)
             while ContinuousClock.now < deadline {

@@ -41,6 +41,7 @@ final class LibvirtConnection: @unchecked Sendable {
             virConnectClose(old)
             conn = nil
         }
+        _ = LibvirtEventLoop.started
         var delay: useconds_t = 100_000
         for attempt in 1...5 {
             if let c = virConnectOpen(uri) {
