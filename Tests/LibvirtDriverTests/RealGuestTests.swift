@@ -50,6 +50,9 @@ struct RealGuestTests {
         let host = try await d.hostResources()
         #expect(host.vcpus == ProcessInfo.processInfo.activeProcessorCount)
         #expect(host.hypervisorType == "QEMU")
+        let memTotalKiB = try String(contentsOfFile: "/proc/meminfo", encoding: .utf8).split(separator: "\n")
+            .first { $0.hasPrefix("MemTotal:") }.flatMap { $0.split(separator: " ").dropFirst().first }.flatMap { Int($0) }
+        #expect(host.memoryMB == (memTotalKiB ?? 0) / 1024)  // the whole host, not one NUMA cell
 
         let guest = Make.instance("real-guest", flavor: Flavor(id: "t", name: "tiny", memoryMB: 256, vcpus: 1, rootGB: 0))
         let started = ContinuousClock.now
