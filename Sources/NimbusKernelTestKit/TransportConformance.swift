@@ -141,7 +141,7 @@ public enum TransportConformance {
             } catch let e as TransportError {
                 guard case .timeout = e else { throw ConformanceFailure(check: "timeout", message: "got \(e)") }
             }
-            try require(ContinuousClock.now - start < .seconds(5), "timeout", "timeout took far longer than asked")
+            try require(ContinuousClock.now - start < .seconds(30), "timeout", "timeout took far longer than asked")
             await sub.cancel()
         },
         Check("after a listener is cancelled, requests to it fail with a transport error") { factory in
