@@ -107,6 +107,7 @@ enum Migrations {
                 """)
         }
         m.registerMigration("002_aggregates_server_groups", migrate: aggregatesAndServerGroups)
+        m.registerMigration("003_identity_images", migrate: identityAndImages)
         return m
     }
 }

@@ -108,7 +108,7 @@ public struct PluginRegistry: Sendable {
 
     /// Every option the registered plugins declare plus the core ones.
     public var allOptions: [ConfigOption] {
-        CoreOptions.all + filters.values.flatMap(\.options) + weighers.values.flatMap(\.options)
+        CoreOptions.all + IdentityImageOptions.all + filters.values.flatMap(\.options) + weighers.values.flatMap(\.options)
             + virtDrivers.values.flatMap(\.options) + transports.values.flatMap(\.options)
     }
 
