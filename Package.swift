@@ -28,6 +28,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-http-types", exact: "1.8.0"),
         .package(url: "https://github.com/apple/swift-nio", exact: "2.101.3"),
         .package(url: "https://github.com/swift-server/swift-prometheus", exact: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-crypto", exact: "3.12.3"),
     ],
     targets: [
         // MARK: kernel and test kit
@@ -94,11 +95,37 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // Built-in Identity v3 (a Keystone subset) and Image v2 (a Glance subset); see docs/identity.md.
+        .target(
+            name: "NimbusIdentity",
+            dependencies: [
+                "NimbusKernel", "NimbusStore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .target(
+            name: "NimbusImage",
+            dependencies: [
+                "NimbusKernel", "NimbusStore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         .target(
             name: "NimbusDaemons",
             dependencies: [
                 "NimbusKernel", "NimbusStore", "NimbusRPC", "NimbusScheduler", "NimbusConductor",
-                "NimbusCompute", "NimbusAPI",
+                "NimbusCompute", "NimbusAPI", "NimbusIdentity", "NimbusImage",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -188,6 +215,19 @@ let package = Package(
             name: "LibvirtDriverTests",
             dependencies: ["NimbusKernel", "NimbusKernelTestKit", "LibvirtVirtDriver",
                            .product(name: "Logging", package: "swift-log")]
+        ),
+        .testTarget(
+            name: "IdentityTests",
+            dependencies: ["NimbusKernel", "NimbusStore", "NimbusIdentity",
+                           .product(name: "Logging", package: "swift-log"),
+                           .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")]
+        ),
+        .testTarget(
+            name: "ImageTests",
+            dependencies: ["NimbusKernel", "NimbusStore", "NimbusImage",
+                           .product(name: "Logging", package: "swift-log"),
+                           .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                           .product(name: "Crypto", package: "swift-crypto")]
         ),
         // Starts `nimbus` processes (built by `make test` before the tests run).
         .testTarget(name: "IntegrationTests", dependencies: []),

@@ -1,0 +1,114 @@
+import Foundation
+import Logging
+import NimbusIdentity
+import NimbusKernel
+import NimbusStore
+import ServiceLifecycle
+
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
+/// A built-in identity on 127.0.0.1 (free port), bootstrapped with admin / "secret", driven over real HTTP.
+final class IdentityHarness: Sendable {
+    let identity: IdentityService
+    let store: NimbusStore
+    let base: String
+    let task: Task<Void, any Error>
+
+    static func start(expiration: TimeInterval = 3600) async throws -> IdentityHarness {
+        let dir = NSTemporaryDirectory() + "nimbus-identity-\(UUID().uuidString.prefix(8))"
+        let store = try NimbusStore(path: dir + "/nimbus.sqlite")
+        try store.migrate()
+        var logger = Logger(label: "identity-tests")
+        logger.logLevel = .warning
+        // Few PBKDF2 rounds keep the tests fast; the format and the check are the same as with 210000.
+        let config = IdentityConfig(tokenExpiration: expiration, passwordHashRounds: 1000,
+                                    signingKeyFile: dir + "/token.key")
+        let identity = try IdentityService(store: store, config: config, catalog: {
+            [CatalogEntry(type: "compute", name: "nova", url: "http://127.0.0.1:18774/v2.1"),
+             CatalogEntry(type: "image", name: "glance", url: "http://127.0.0.1:19292")]
+        }, logger: logger)
+        var b = IdentityBootstrap(adminPassword: "secret")
+        b.catalog = [CatalogEntry(type: "identity", name: "keystone", url: "http://127.0.0.1:5000/v3")]
+        try await b.run(store: store, hasher: identity.hasher)
+        let (stream, cont) = AsyncStream.makeStream(of: Int.self)
+        let service = IdentityAPI(identity: identity).service(host: "127.0.0.1", port: 0, onBound: { cont.yield($0) })
+        let task = Task { try await service.run() }
+        var port = 0
+        for await p in stream { port = p; break }
+        return IdentityHarness(identity: identity, store: store, base: "http://127.0.0.1:\(port)", task: task)
+    }
+
+    private init(identity: IdentityService, store: NimbusStore, base: String, task: Task<Void, any Error>) {
+        self.identity = identity
+        self.store = store
+        self.base = base
+        self.task = task
+    }
+
+    func stop() async {
+        task.cancel()
+        _ = await task.result
+    }
+
+    struct Reply {
+        var status: Int
+        var headers: [String: String]
+        var body: [String: Any]
+        var raw: Data
+
+        func header(_ name: String) -> String? {
+            headers.first { $0.key.lowercased() == name.lowercased() }?.value
+        }
+    }
+
+    func request(_ method: String, _ path: String, _ body: Any? = nil, token: String? = nil,
+                 headers: [String: String] = [:]) async throws -> Reply {
+        var req = URLRequest(url: URL(string: base + path)!)
+        req.httpMethod = method
+        if let token { req.setValue(token, forHTTPHeaderField: "X-Auth-Token") }
+        for (k, v) in headers { req.setValue(v, forHTTPHeaderField: k) }
+        if let data = body as? Data {
+            req.httpBody = data
+            req.setValue("application/json", forHTTPHeaderField: "Content-Type")
+        } else if let body {
+            req.httpBody = try JSONSerialization.data(withJSONObject: body)
+            req.setValue("application/json", forHTTPHeaderField: "Content-Type")
+        }
+        let (data, response) = try await URLSession.shared.data(for: req)
+        let http = response as! HTTPURLResponse
+        var h: [String: String] = [:]
+        for (k, v) in http.allHeaderFields { if let k = k as? String, let v = v as? String { h[k] = v } }
+        return Reply(status: http.statusCode, headers: h,
+                     body: (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] ?? [:], raw: data)
+    }
+
+    static func passwordAuth(user: String, password: String, project: [String: Any]?) -> [String: Any] {
+        var auth: [String: Any] = ["identity": ["methods": ["password"], "password": ["user": [
+            "name": user, "domain": ["name": "Default"], "password": password]]]]
+        if let project { auth["scope"] = ["project": project] }
+        return ["auth": auth]
+    }
+
+    /// A project-scoped token for `user` on `project` (by name, domain Default).
+    func token(_ user: String = "admin", _ password: String = "secret", project: String = "admin") async throws -> String {
+        let r = try await request("POST", "/v3/auth/tokens", Self.passwordAuth(
+            user: user, password: password, project: ["name": project, "domain": ["name": "Default"]]))
+        guard r.status == 201, let t = r.header("X-Subject-Token") else {
+            throw HarnessError("auth as \(user) failed: \(r.status) \(String(decoding: r.raw, as: UTF8.self))")
+        }
+        return t
+    }
+}
+
+struct HarnessError: Error, CustomStringConvertible {
+    var description: String
+    init(_ d: String) { description = d }
+}
+
+extension Dictionary where Key == String, Value == Any {
+    func obj(_ k: String) -> [String: Any] { self[k] as? [String: Any] ?? [:] }
+    func list(_ k: String) -> [[String: Any]] { self[k] as? [[String: Any]] ?? [] }
+    func str(_ k: String) -> String? { self[k] as? String }
+}

@@ -1,0 +1,109 @@
+import Foundation
+import Logging
+import NimbusImage
+import NimbusKernel
+import NimbusStore
+import ServiceLifecycle
+
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
+/// Fixed tokens: "admin" (admin of project p-admin), "alice" (member of p-demo), "bob" (member of p-other).
+struct FixedTokens: TokenValidator {
+    func validate(token: String) async throws -> AuthContext {
+        switch token {
+        case "admin": AuthContext(userID: "u-admin", userName: "admin", projectID: "p-admin", projectName: "admin",
+                                  roles: ["admin", "member", "reader"])
+        case "alice": AuthContext(userID: "u-alice", userName: "alice", projectID: "p-demo", projectName: "demo",
+                                  roles: ["member", "reader"])
+        case "bob": AuthContext(userID: "u-bob", userName: "bob", projectID: "p-other", projectName: "other",
+                                roles: ["member", "reader"])
+        default: throw TokenError.invalid("unknown test token")
+        }
+    }
+}
+
+/// The image API on 127.0.0.1 (free port) with its own store and data directory, over real HTTP.
+final class ImageHarness: Sendable {
+    let store: NimbusStore
+    let dataDirectory: String
+    let base: String
+    let task: Task<Void, any Error>
+
+    static func start(sizeCap: Int = 1 << 30, limitDefault: Int = 25) async throws -> ImageHarness {
+        let dir = NSTemporaryDirectory() + "nimbus-image-\(UUID().uuidString.prefix(8))"
+        let store = try NimbusStore(path: dir + "/nimbus.sqlite")
+        try store.migrate()
+        var logger = Logger(label: "image-tests")
+        logger.logLevel = .warning
+        let config = ImageConfig(dataDirectory: dir + "/images", sizeCap: sizeCap, limitDefault: limitDefault, limitMax: 100)
+        let api = try ImageAPI(store: store, validator: FixedTokens(), config: config, authURI: "http://127.0.0.1:5000",
+                               logger: logger)
+        let (stream, cont) = AsyncStream.makeStream(of: Int.self)
+        let service = api.service(host: "127.0.0.1", port: 0, onBound: { cont.yield($0) })
+        let task = Task { try await service.run() }
+        var port = 0
+        for await p in stream { port = p; break }
+        return ImageHarness(store: store, dataDirectory: config.dataDirectory, base: "http://127.0.0.1:\(port)", task: task)
+    }
+
+    private init(store: NimbusStore, dataDirectory: String, base: String, task: Task<Void, any Error>) {
+        self.store = store
+        self.dataDirectory = dataDirectory
+        self.base = base
+        self.task = task
+    }
+
+    func stop() async {
+        task.cancel()
+        _ = await task.result
+    }
+
+    struct Reply {
+        var status: Int
+        var headers: [String: String]
+        var body: [String: Any]
+        var raw: Data
+
+        func header(_ name: String) -> String? { headers.first { $0.key.lowercased() == name.lowercased() }?.value }
+    }
+
+    func request(_ method: String, _ path: String, json: Any? = nil, data: Data? = nil, token: String? = "admin",
+                 contentType: String? = nil) async throws -> Reply {
+        var req = URLRequest(url: URL(string: base + path)!)
+        req.httpMethod = method
+        if let token { req.setValue(token, forHTTPHeaderField: "X-Auth-Token") }
+        if let json {
+            req.httpBody = try JSONSerialization.data(withJSONObject: json)
+            req.setValue(contentType ?? "application/json", forHTTPHeaderField: "Content-Type")
+        } else if let data {
+            req.httpBody = data
+            req.setValue(contentType ?? "application/octet-stream", forHTTPHeaderField: "Content-Type")
+        }
+        let (body, response) = try await URLSession.shared.data(for: req)
+        let http = response as! HTTPURLResponse
+        var h: [String: String] = [:]
+        for (k, v) in http.allHeaderFields { if let k = k as? String, let v = v as? String { h[k] = v } }
+        return Reply(status: http.statusCode, headers: h,
+                     body: (try? JSONSerialization.jsonObject(with: body)) as? [String: Any] ?? [:], raw: body)
+    }
+
+    func patch(_ id: String, _ ops: [[String: Any]], token: String = "admin") async throws -> Reply {
+        try await request("PATCH", "/v2/images/\(id)", json: ops, token: token,
+                          contentType: "application/openstack-images-v2.1-json-patch")
+    }
+
+    func create(_ fields: [String: Any], token: String = "admin") async throws -> String {
+        let r = try await request("POST", "/v2/images", json: fields, token: token)
+        guard r.status == 201, let id = r.body["id"] as? String else {
+            throw HarnessError("create failed: \(r.status) \(String(decoding: r.raw, as: UTF8.self))")
+        }
+        return id
+    }
+}
+
+struct HarnessError: Error, CustomStringConvertible {
+    var description: String
+    init(_ d: String) { description = d }
+}
