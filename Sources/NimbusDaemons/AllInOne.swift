@@ -22,6 +22,9 @@ public final class AllInOne: Sendable {
     let scheduler: SchedulerManager
     let conductor: ConductorManager
     let directory: ServiceDirectory?
+    /// Built-in Identity v3 and Image v2, and the token validator for the APIs (see IdentityImageServices).
+    public let identityImage: IdentityImageServices
+    public var tokenValidator: any TokenValidator { identityImage.validator }
     private let state = Mutex(State())
 
     struct State {
@@ -33,6 +36,7 @@ public final class AllInOne: Sendable {
     public init(runtime: NimbusRuntime, fakeHosts: Int) throws {
         self.runtime = runtime
         store = try runtime.openStore(migrate: true)
+        identityImage = try IdentityImageServices(runtime: runtime, store: store)
         transport = try runtime.makeTransport()
         let driver = runtime.config.string("DEFAULT", "compute_driver", default: "fake.FakeDriver")
         computeHosts = driver == "fake.FakeDriver" && fakeHosts > 0
@@ -71,6 +75,7 @@ public final class AllInOne: Sendable {
     }
 
     private func bound(_ port: Int) {
+        identityImage.ports.set("compute", port)
         let waiters = state.withLock { s in
             s.port = port
             defer { s.portWaiters = [] }
@@ -98,8 +103,10 @@ public final class AllInOne: Sendable {
         let heartbeats = [("nova-scheduler", Topics.scheduler), ("nova-conductor", Topics.conductor)].map {
             StoreHeartbeat(store: store, host: runtime.host, binary: $0.0, topic: $0.1, interval: interval, logger: log)
         }
+        try await identityImage.bootstrapIfNeeded()
         let group = ServiceGroup(configuration: .init(
-            services: [.init(service: schedulerServer), .init(service: conductorServer), .init(service: computes),
+            services: try identityImage.services().map { .init(service: $0) }
+                + [.init(service: schedulerServer), .init(service: conductorServer), .init(service: computes),
                        .init(service: apiServer),
                        .init(service: OrphanedBuildSweeper(conductor: conductor, timing: try ServiceTiming(config: cfg)))]
                 + heartbeats.map { .init(service: $0) }

@@ -25,6 +25,18 @@ struct AllInOneCommand: AsyncParsableCommand {
                          curl -s -X POST http://127.0.0.1:\(port)/v2.1/servers -H 'Content-Type: application/json' \\
                            -d '{"server": {"name": "vm", "imageRef": "cirros", "flavorRef": "1", "max_count": 3}}'
                 """)
+            let ii = aio.identityImage
+            if ii.identity != nil {
+                let idPort = await ii.port("identity")
+                print("""
+                      Identity: http://127.0.0.1:\(idPort)/v3   admin password: \(ii.adminPassword)
+                      CLI:   export OS_AUTH_URL=http://127.0.0.1:\(idPort)/v3 OS_USERNAME=admin \\
+                               OS_PASSWORD='\(ii.adminPassword)' OS_PROJECT_NAME=admin OS_USER_DOMAIN_NAME=Default \\
+                               OS_PROJECT_DOMAIN_NAME=Default OS_IDENTITY_API_VERSION=3
+                    """)
+            }
+            if ii.image != nil { print("  Image: http://127.0.0.1:\(await ii.port("image"))") }
+            else if let glance = ii.externalGlance { print("  Image: \(glance) (external Glance)") }
         }
         try await aio.run()
     }

@@ -6,7 +6,8 @@ import NimbusStore
 struct ManageCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "manage", abstract: "Administration (nova-manage).",
-        subcommands: [DB.self, ServiceCmd.self, ManageTransportCommand.self, ManageSchedulerCommand.self])
+        subcommands: [DB.self, ServiceCmd.self, ManageTransportCommand.self, ManageSchedulerCommand.self,
+                      ManageBootstrapCommand.self])
 
     struct DB: AsyncParsableCommand {
         static let configuration = CommandConfiguration(commandName: "db", subcommands: [Sync.self])

@@ -1,0 +1,147 @@
+import Foundation
+import Logging
+import NimbusIdentity
+import NimbusImage
+import NimbusKernel
+import NimbusStore
+import ServiceLifecycle
+import Synchronization
+
+/// The built-in Identity v3 and Image v2 services of a controller, and the token validator every API uses:
+/// the built-in identity's, or an external Keystone's when `[keystone_authtoken] auth_url` is set.
+public final class IdentityImageServices: Sendable {
+    public let identity: IdentityService?
+    public let image: ImageAPI?
+    /// Validates `X-Auth-Token` for the Compute and Image APIs.
+    public let validator: any TokenValidator
+    /// `[glance] api_servers`: an external Glance named in the catalog instead of ours.
+    public let externalGlance: String?
+    let ports = BoundPorts()
+    let runtime: NimbusRuntime
+    let store: NimbusStore
+
+    public init(runtime: NimbusRuntime, store: NimbusStore) throws {
+        self.runtime = runtime
+        self.store = store
+        let cfg = runtime.config
+        let externalKeystone = cfg.string("keystone_authtoken", "auth_url") != nil
+        externalGlance = cfg.list("glance", "api_servers")?.first
+        let ports = ports
+        let hosts = (identity: Self.advertised(cfg.string("identity", "listen", default: "127.0.0.1"), runtime),
+                     compute: Self.advertised(cfg.string("DEFAULT", "osapi_compute_listen", default: "127.0.0.1"), runtime),
+                     image: Self.advertised(cfg.string("image", "listen", default: "127.0.0.1"), runtime))
+        let computePort = try cfg.int("DEFAULT", "osapi_compute_listen_port", default: 8774)
+        let glance = externalGlance
+        if try cfg.bool("identity", "enabled", default: true) && !externalKeystone {
+            let catalog: CatalogProvider = {
+                // Runtime ports (port 0 binds a free one); before a service binds, its configured port.
+                var entries = [
+                    CatalogEntry(type: "identity", name: "keystone",
+                                 url: "http://\(hosts.identity):\(ports.current("identity") ?? 5000)/v3"),
+                    CatalogEntry(type: "compute", name: "nova",
+                                 url: "http://\(hosts.compute):\(ports.current("compute") ?? computePort)/v2.1"),
+                ]
+                if let glance { entries.append(CatalogEntry(type: "image", name: "glance", url: glance)) }
+                else if let p = ports.current("image") {
+                    entries.append(CatalogEntry(type: "image", name: "glance", url: "http://\(hosts.image):\(p)"))
+                }
+                return entries
+            }
+            let identity = try IdentityService(store: store, config: try IdentityConfig(config: cfg, statePath: runtime.statePath),
+                                               catalog: catalog, logger: runtime.logger)
+            self.identity = identity
+            validator = identity.tokenValidator
+        } else if externalKeystone {
+            identity = nil
+            validator = try KeystoneTokenValidator(config: cfg, logger: runtime.logger)
+        } else {
+            identity = nil
+            validator = NoIdentity()
+        }
+        if try cfg.bool("image", "enabled", default: true) && externalGlance == nil {
+            image = try ImageAPI(store: store, validator: validator,
+                                 config: try ImageConfig(config: cfg, statePath: runtime.statePath),
+                                 authURI: cfg.string("keystone_authtoken", "www_authenticate_uri")
+                                     ?? "http://\(hosts.identity):\(try cfg.int("identity", "port", default: 5000))",
+                                 logger: runtime.logger)
+        } else {
+            image = nil
+        }
+    }
+
+    /// `[identity] admin_password`, used by the first-start bootstrap.
+    public var adminPassword: String { runtime.config.string("identity", "admin_password", default: "nimbus") }
+
+    /// Creates the admin user, project and roles when there is no admin yet (`keystone-manage bootstrap`).
+    public func bootstrapIfNeeded() async throws {
+        guard let identity, try await IdentityBootstrap.needed(store) else { return }
+        var b = IdentityBootstrap(adminPassword: adminPassword)
+        b.region = identity.config.region
+        let result = try await b.run(store: store, hasher: identity.hasher)
+        runtime.logger.info("identity bootstrapped", metadata: ["created": "\(result.created)"])
+    }
+
+    /// The HTTP services to run. Unset ports follow the compute API's: when it binds port 0 (tests), so do they.
+    public func services() throws -> [any Service] {
+        let cfg = runtime.config
+        let followZero = try cfg.int("DEFAULT", "osapi_compute_listen_port", default: 8774) == 0
+        var out: [any Service] = []
+        if let identity {
+            let port = try cfg.int("identity", "port") ?? (followZero ? 0 : 5000)
+            out.append(IdentityAPI(identity: identity).service(host: cfg.string("identity", "listen", default: "127.0.0.1"),
+                                                               port: port, onBound: { self.ports.set("identity", $0) }))
+        }
+        if let image {
+            let port = try cfg.int("image", "port") ?? (followZero ? 0 : 9292)
+            out.append(image.service(host: cfg.string("image", "listen", default: "127.0.0.1"), port: port,
+                                     onBound: { self.ports.set("image", $0) }))
+        }
+        return out
+    }
+
+    /// The bound port of "identity", "image" or "compute", waiting until it listens.
+    public func port(_ name: String) async -> Int { await ports.wait(name) }
+
+    /// A listen address as clients reach it: a wildcard means this host's name.
+    static func advertised(_ listen: String, _ runtime: NimbusRuntime) -> String {
+        ["0.0.0.0", "::", "[::]"].contains(listen) ? runtime.host : listen
+    }
+}
+
+/// Bound ports by service name, with waiters for those not bound yet.
+final class BoundPorts: Sendable {
+    private struct State {
+        var ports: [String: Int] = [:]
+        var waiters: [String: [CheckedContinuation<Int, Never>]] = [:]
+    }
+
+    private let state = Mutex(State())
+
+    func set(_ name: String, _ port: Int) {
+        let waiters = state.withLock { s in
+            s.ports[name] = port
+            return s.waiters.removeValue(forKey: name) ?? []
+        }
+        for w in waiters { w.resume(returning: port) }
+    }
+
+    func current(_ name: String) -> Int? { state.withLock { $0.ports[name] } }
+
+    func wait(_ name: String) async -> Int {
+        await withCheckedContinuation { c in
+            let port: Int? = state.withLock { s in
+                if let p = s.ports[name] { return p }
+                s.waiters[name, default: []].append(c)
+                return nil
+            }
+            if let port { c.resume(returning: port) }
+        }
+    }
+}
+
+/// No identity service and no external Keystone: every token is refused.
+struct NoIdentity: TokenValidator {
+    func validate(token: String) async throws -> AuthContext {
+        throw TokenError.invalid("no identity service: enable [identity] or set [keystone_authtoken] auth_url")
+    }
+}
