@@ -71,22 +71,24 @@ public struct SchedulerManager: Sendable {
         var claimed: [UUID] = []
         do {
             for (index, consumer) in instanceUUIDs.enumerated() {
-                let (passed, steps, weighed) = try rank(hosts, spec, index: index)
                 // As Nova's _schedule: the next instance starts from the hosts that passed, so filters that run
                 // once per request (ComputeFilter) keep excluding what they excluded for the first instance.
-                hosts = passed
-                let ranked = order(weighed).map(\.host)
-                var chosen: HostState?
-                for host in ranked where try await claim(consumer, on: host, resources, spec) {
-                    chosen = host
+                let steps: [FilterReport.Step]
+                (hosts, steps) = try filter(hosts, spec, index: index)
+                let totals = weighers.weights(hosts, spec: spec)
+                let ranked = order(WeighPipeline.ranking(totals), totals)
+                var chosenIndex: Int?
+                for i in ranked where try await claim(consumer, on: hosts[i], resources, spec) {
+                    chosenIndex = i
                     break
                 }
+                let chosen = chosenIndex.map { hosts[$0] }
                 guard let chosen else {
                     var report = FilterReport(steps: before + steps)
-                    if !passed.isEmpty {
+                    if !hosts.isEmpty {
                         report.steps.append(FilterReport.Step(
-                            name: "Claim", hostsIn: passed.count, hostsOut: 0,
-                            reasons: ["capacity taken by a concurrent request": passed.count]))
+                            name: "Claim", hostsIn: hosts.count, hostsOut: 0,
+                            reasons: ["capacity taken by a concurrent request": hosts.count]))
                     }
                     let reason = instanceUUIDs.count > 1
                         ? "There are not enough hosts available for instance \(index + 1) of \(instanceUUIDs.count)."
@@ -96,15 +98,17 @@ public struct SchedulerManager: Sendable {
                 }
                 claimed.append(consumer)
                 // Nova's _consume_selected_host: later instances of this request see the usage and the group member.
-                if let i = hosts.firstIndex(where: { $0.uuid == chosen.uuid }) {
+                if let i = chosenIndex {
                     hosts[i].consume(spec)
                     hosts[i].generation += 1
                     hosts[i].instanceUUIDs.insert(consumer)
                 }
                 spec.instanceGroup?.add(consumer, on: chosen.host)
-                let alternates = ranked.lazy.filter { $0.uuid != chosen.uuid && Self.fits($0, spec.flavor) }
-                    .prefix(maxAttempts - 1)
-                result.append([Self.selection(chosen, resources)] + alternates.map { Self.selection($0, resources) })
+                var selections = [Self.selection(chosen, resources)]
+                for i in ranked where selections.count < maxAttempts && i != chosenIndex && Self.fits(hosts[i], spec.flavor) {
+                    selections.append(Self.selection(hosts[i], resources))
+                }
+                result.append(selections)
             }
         } catch {
             for consumer in claimed { _ = try? await hostManager.store.releaseAllocations(consumer: consumer) }
@@ -138,8 +142,12 @@ public struct SchedulerManager: Sendable {
     func rank(_ hosts: [HostState], _ spec: RequestSpec, index: Int)
         throws -> ([HostState], [FilterReport.Step], [WeighPipeline.Weighed])
     {
-        let (passed, steps) = spec.forceHosts?.isEmpty == false ? (hosts, []) : try filters.run(hosts, spec: spec, index: index)
+        let (passed, steps) = try filter(hosts, spec, index: index)
         return (passed, steps, weighers.weigh(passed, spec: spec))
+    }
+
+    func filter(_ hosts: [HostState], _ spec: RequestSpec, index: Int) throws -> ([HostState], [FilterReport.Step]) {
+        spec.forceHosts?.isEmpty == false ? (hosts, []) : try filters.run(hosts, spec: spec, index: index)
     }
 
     /// Claims with the generation we saw; if another scheduler moved the provider on, retry with a fresh check
@@ -156,12 +164,13 @@ public struct SchedulerManager: Sendable {
         }
     }
 
-    /// `shuffle_best_same_weighed_hosts` and `host_subset_size` (nova/scheduler/filter_scheduler.py `_get_sorted_hosts`).
-    func order(_ weighed: [WeighPipeline.Weighed]) -> [WeighPipeline.Weighed] {
-        guard !weighed.isEmpty else { return weighed }
-        var hosts = weighed
+    /// `shuffle_best_same_weighed_hosts` and `host_subset_size` (nova/scheduler/filter_scheduler.py
+    /// `_get_sorted_hosts`), on host indices ranked by weight.
+    func order(_ ranked: [Int], _ totals: [Double]) -> [Int] {
+        guard !ranked.isEmpty else { return ranked }
+        var hosts = ranked
         if shuffleBestSameWeighed {
-            let best = hosts.prefix { $0.weight == hosts[0].weight }.count
+            let best = hosts.prefix { totals[$0] == totals[hosts[0]] }.count
             hosts[0..<best].shuffle()
         }
         if hostSubsetSize > 1 {

@@ -13,25 +13,42 @@ public struct WeighPipeline: Sendable {
     }
 
     public func weigh(_ hosts: [HostState], spec: RequestSpec) -> [Weighed] {
+        let totals = weights(hosts, spec: spec)
+        return Self.ranking(totals).map { Weighed(host: hosts[$0], weight: totals[$0]) }
+    }
+
+    /// The total weight of each host, in input order.
+    public func weights(_ hosts: [HostState], spec: RequestSpec) -> [Double] {
         var totals = [Double](repeating: 0, count: hosts.count)
         // Fewer than two hosts: nothing to compare, all weights stay 0.
-        if hosts.count >= 2 {
-            for w in weighers {
-                var raw = hosts.map { w.weigh($0, spec) }
-                if let lo = w.minval { raw = raw.map { max($0, lo) } }
-                if let hi = w.maxval { raw = raw.map { min($0, hi) } }
-                let lo = w.minval ?? raw.min()!
-                let hi = w.maxval ?? raw.max()!
-                guard hi != lo else { continue }
-                for i in hosts.indices {
-                    totals[i] += Self.multiplier(w, hosts[i]) * (raw[i] - lo) / (hi - lo)
-                }
+        guard hosts.count >= 2 else { return totals }
+        var raw = [Double](repeating: 0, count: hosts.count)
+        for w in weighers {
+            let minval = w.minval, maxval = w.maxval
+            var lo = Double.infinity, hi = -Double.infinity
+            for i in hosts.indices {
+                var v = w.weigh(hosts[i], spec)
+                if let minval { v = max(v, minval) }
+                if let maxval { v = min(v, maxval) }
+                raw[i] = v
+                lo = min(lo, v)
+                hi = max(hi, v)
+            }
+            if let minval { lo = minval }
+            if let maxval { hi = maxval }
+            guard hi != lo else { continue }
+            let range = hi - lo
+            for i in hosts.indices {
+                totals[i] += Self.multiplier(w, hosts[i]) * (raw[i] - lo) / range
             }
         }
-        // Sort indices, not Weighed values: HostState is large and moving it showed in the profile.
-        // Stable by descending weight: ties keep input (host name) order.
-        let order = hosts.indices.sorted { a, b in totals[a] != totals[b] ? totals[a] > totals[b] : a < b }
-        return order.map { Weighed(host: hosts[$0], weight: totals[$0]) }
+        return totals
+    }
+
+    /// Indices by descending weight; stable, so ties keep input (host name) order. Indices rather than
+    /// values: HostState is large and moving it showed in the profile.
+    public static func ranking(_ totals: [Double]) -> [Int] {
+        totals.indices.sorted { a, b in totals[a] != totals[b] ? totals[a] > totals[b] : a < b }
     }
 
     /// The weigher's multiplier for this host (config, or the minimum per-aggregate override).
