@@ -21,11 +21,8 @@ public struct FilterPipeline: Sendable {
             var kept: [Int] = []
             kept.reserveCapacity(current.count)
             var reasons: [String: Int] = [:]
-            for i in current {
-                switch try filter.filter(hosts[i], spec) {
-                case .pass: kept.append(i)
-                case .reject(let reason): reasons[reason, default: 0] += 1
-                }
+            try hosts.withUnsafeBufferPointer { hosts in
+                try filter.filterAll(hosts, current, spec, kept: &kept, reasons: &reasons)
             }
             steps.append(FilterReport.Step(name: type(of: filter).name, hostsIn: current.count,
                                            hostsOut: kept.count, reasons: reasons))

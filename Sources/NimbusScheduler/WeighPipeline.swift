@@ -23,23 +23,35 @@ public struct WeighPipeline: Sendable {
         // Fewer than two hosts: nothing to compare, all weights stay 0.
         guard hosts.count >= 2 else { return totals }
         var raw = [Double](repeating: 0, count: hosts.count)
-        for w in weighers {
-            let minval = w.minval, maxval = w.maxval
-            var lo = Double.infinity, hi = -Double.infinity
-            for i in hosts.indices {
-                var v = w.weigh(hosts[i], spec)
-                if let minval { v = max(v, minval) }
-                if let maxval { v = min(v, maxval) }
-                raw[i] = v
-                lo = min(lo, v)
-                hi = max(hi, v)
-            }
-            if let minval { lo = minval }
-            if let maxval { hi = maxval }
-            guard hi != lo else { continue }
-            let range = hi - lo
-            for i in hosts.indices {
-                totals[i] += Self.multiplier(w, hosts[i]) * (raw[i] - lo) / range
+        // Each weigher sees the hosts through a buffer in one call (`weighAll`): calling `weigh` through the
+        // existential per host copied every HostState (retaining each field), which dominated the profile.
+        hosts.withUnsafeBufferPointer { hosts in
+            for w in weighers {
+                w.weighAll(hosts, spec, into: &raw)
+                let minval = w.minval, maxval = w.maxval
+                var lo = Double.infinity, hi = -Double.infinity
+                for i in raw.indices {
+                    if let minval { raw[i] = max(raw[i], minval) }
+                    if let maxval { raw[i] = min(raw[i], maxval) }
+                    lo = min(lo, raw[i])
+                    hi = max(hi, raw[i])
+                }
+                if let minval { lo = minval }
+                if let maxval { hi = maxval }
+                guard hi != lo else { continue }
+                let range = hi - lo
+                // Hosts outside aggregates share one multiplier: ask once, not per host.
+                var shared: Double?
+                for i in hosts.indices {
+                    let m: Double
+                    if hosts[i].aggregates.isEmpty {
+                        if shared == nil { shared = w.weightMultiplier(hosts[i]) }
+                        m = shared!
+                    } else {
+                        m = w.weightMultiplier(hosts[i])
+                    }
+                    totals[i] += m * (raw[i] - lo) / range
+                }
             }
         }
         return totals

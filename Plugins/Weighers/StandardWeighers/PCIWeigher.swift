@@ -16,7 +16,9 @@ public struct PCIWeigher: HostWeigher {
     }
 
     public func weigh(_ host: HostState, _ spec: RequestSpec) -> Double {
-        Double(Self.maxDevices - min(host.freePCIDevices, Self.maxDevices - 1))
+        // Summed here rather than through HostState.freePCIDevices, which cannot be inlined across modules.
+        let free = host.pciPools?.reduce(0) { $0 + $1.count } ?? 0
+        return Double(Self.maxDevices - min(free, Self.maxDevices - 1))
     }
 }
 
