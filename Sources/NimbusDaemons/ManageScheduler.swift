@@ -25,7 +25,7 @@ struct ManageSchedulerCommand: AsyncParsableCommand {
             let store = try runtime.openStore(migrate: false)
             let flavors = try await store.flavors()
             guard let f = flavors.first(where: { $0.id == flavor }) ?? flavors.first(where: { $0.name == flavor }) else {
-                throw ValidationError("Flavor \(flavor) could not be found.")
+                throw ExplainError(description: "Flavor \(flavor) could not be found.")
             }
             var hints: [String: [String]] = [:]
             for h in hint {
@@ -46,6 +46,11 @@ struct ManageSchedulerCommand: AsyncParsableCommand {
             print(SchedulerExplanation.render(flavor: f, report: report, ranking: ranking))
         }
     }
+}
+
+/// A plain error: ArgumentParser prints usage after a ValidationError, which a missing flavor is not.
+struct ExplainError: Error, CustomStringConvertible {
+    var description: String
 }
 
 /// The text `explain` prints; separate so tests can check it without a process.
