@@ -117,7 +117,7 @@ extension ImageAPI {
             guard let n = Int(s) else { throw GlanceError.badRequest("\(key) must be an integer") }
             query[keyPath: path] = n
         }
-        if let h = q["os_hidden"] { query.includeHidden = h.lowercased() == "true" }
+        if let h = q["os_hidden"] { query.hidden = h.lowercased() == "true" }
         for (key, value) in [("sort_key", q["sort_key"]), ("sort_dir", q["sort_dir"]), ("sort", q["sort"])] {
             guard let value else { continue }
             let ok = ["created_at", "desc", "created_at:desc"].contains(value.lowercased())

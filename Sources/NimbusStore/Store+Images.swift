@@ -76,7 +76,8 @@ public struct ImageQuery: Sendable, Hashable {
     public var tags: [String] = []
     public var sizeMin: Int?
     public var sizeMax: Int?
-    public var includeHidden = false
+    /// Glance's `os_hidden` filter: hidden images are listed only when asked for, and then only they are.
+    public var hidden = false
     public var marker: String?
     public var limit: Int
 
@@ -153,7 +154,8 @@ extension NimbusStore {
             }
             if let m = q.sizeMin { clauses.append("size >= ?"); args.append(m) }
             if let m = q.sizeMax { clauses.append("size <= ?"); args.append(m) }
-            if !q.includeHidden { clauses.append("os_hidden = 0") }
+            clauses.append("os_hidden = ?")
+            args.append(q.hidden)
             if let marker = q.marker {
                 guard let row = try Row.fetchOne(db, sql: "SELECT created_at, id FROM images WHERE id = ?",
                                                  arguments: [marker.lowercased()]) else {

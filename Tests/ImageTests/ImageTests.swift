@@ -165,5 +165,13 @@ import Testing
         #expect(try await h.request("GET", "/v2/images?tag=web").body["images"].map { ($0 as? [Any])?.count } == 1)
         #expect(try await h.request("DELETE", "/v2/images/\(id)/tags/web").status == 204)
         #expect(try await h.request("PUT", "/v2/images/\(id)/file", data: Data("x".utf8), contentType: "text/plain").status == 415)
+
+        // Hidden images are listed only with os_hidden=true (which lists only them), as Glance does.
+        let hidden = try await h.create(["name": "hidden", "os_hidden": true])
+        let visible = try await h.request("GET", "/v2/images").body["images"] as? [[String: Any]] ?? []
+        #expect(visible.map { $0["id"] as? String } == [id])
+        let onlyHidden = try await h.request("GET", "/v2/images?os_hidden=true").body["images"] as? [[String: Any]] ?? []
+        #expect(onlyHidden.map { $0["id"] as? String } == [hidden])
+        #expect(try await h.request("GET", "/v2/images/\(hidden)").status == 200)
     }
 }
