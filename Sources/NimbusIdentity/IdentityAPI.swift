@@ -16,7 +16,7 @@ public struct IdentityAPI: Sendable {
 
     public func router() -> Router<BasicRequestContext> {
         let router = Router(context: BasicRequestContext.self)
-        router.add(middleware: IdentityMiddleware(logger: identity.logger))
+        router.add(middleware: IdentityMiddleware(identity: identity))
         router.get("/") { req, _ in json(.multipleChoices, ["versions": ["values": [Self.version(req)]]]) }
         router.get("/v3") { req, _ in json(.ok, ["version": Self.version(req)]) }
         addAuthRoutes(router)
@@ -114,7 +114,8 @@ struct Query {
 /// Request ids on every response, and every error in Keystone's body shape.
 struct IdentityMiddleware: RouterMiddleware {
     typealias Context = BasicRequestContext
-    let logger: Logger
+    let identity: IdentityService
+    var logger: Logger { identity.logger }
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
         -> Response
@@ -143,6 +144,10 @@ struct IdentityMiddleware: RouterMiddleware {
             logger.error("unexpected identity error: \(error)", metadata: ["request_id": "\(rid)"])
             response = try KeystoneError(.internalServerError, "An unexpected error prevented the server from fulfilling "
                                          + "your request.").response(from: request, context: context)
+        }
+        // Any write may change what a token grants (roles, users, projects): drop cached validations.
+        if request.method != .get && request.method != .head && request.uri.path != "/v3/auth/tokens" {
+            identity.invalidateCache()
         }
         response.headers[.openStackRequestID] = rid
         return response

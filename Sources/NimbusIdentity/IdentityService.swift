@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import NimbusKernel
 import NimbusStore
+import Synchronization
 
 /// Settings of the built-in identity, from `[identity]` and `[token]`.
 public struct IdentityConfig: Sendable {
@@ -9,10 +10,13 @@ public struct IdentityConfig: Sendable {
     public var tokenExpiration: TimeInterval
     public var passwordHashRounds: Int
     public var signingKeyFile: String
+    /// How long a validation result is reused (`[token] cache_time`).
+    public var cacheTime: TimeInterval
 
     public init(region: String = "RegionOne", tokenExpiration: TimeInterval = 3600, passwordHashRounds: Int = 210_000,
-                signingKeyFile: String) {
+                signingKeyFile: String, cacheTime: TimeInterval = 5) {
         self.region = region
+        self.cacheTime = cacheTime
         self.tokenExpiration = tokenExpiration
         self.passwordHashRounds = passwordHashRounds
         self.signingKeyFile = signingKeyFile
@@ -32,7 +36,8 @@ public struct IdentityConfig: Sendable {
         self.init(region: config.string("identity", "region", default: "RegionOne"),
                   tokenExpiration: TimeInterval(expiration), passwordHashRounds: rounds,
                   signingKeyFile: config.string("token", "signing_key_file")
-                      ?? (statePath as NSString).appendingPathComponent("identity/token.key"))
+                      ?? (statePath as NSString).appendingPathComponent("identity/token.key"),
+                  cacheTime: max(0, try config.double("token", "cache_time", default: 5)))
     }
 }
 
@@ -59,6 +64,10 @@ public final class IdentityService: Sendable {
     let codec: TokenCodec
     let catalog: CatalogBuilder
     let logger: Logger
+    /// Recent validations by token: every Compute API request validates, and the store reads cost more than
+    /// the request itself. Cleared on any identity write in this process; other processes see changes
+    /// within `cacheTime` (keystonemiddleware's `token_cache_time` is the same trade, at 300 s).
+    private let cache = Mutex<[String: (token: ValidatedToken, until: Date)]>([:])
 
     public init(store: NimbusStore, config: IdentityConfig, catalog: CatalogProvider? = nil, logger: Logger) throws {
         self.store = store
@@ -83,6 +92,24 @@ public final class IdentityService: Sendable {
 
     /// Checks signature, expiry, revocation and that the user, project and domains still exist and are enabled.
     public func validate(_ token: String) async throws -> ValidatedToken {
+        let now = Date()
+        if config.cacheTime > 0, let hit = cache.withLock({ $0[token] }), hit.until > now { return hit.token }
+        let validated = try await validateUncached(token)
+        if config.cacheTime > 0 {
+            cache.withLock { c in
+                if c.count >= 10_000 { c = c.filter { $0.value.until > now } }
+                if c.count < 10_000 { c[token] = (validated, min(validated.expiresAt, now.addingTimeInterval(config.cacheTime))) }
+            }
+        }
+        return validated
+    }
+
+    /// Forgets cached validations (after any change to users, projects, roles, grants or revocations).
+    public func invalidateCache() {
+        cache.withLock { $0.removeAll() }
+    }
+
+    func validateUncached(_ token: String) async throws -> ValidatedToken {
         guard let payload = codec.decode(token) else { throw TokenError.invalid("malformed or badly signed token") }
         guard payload.expiresAt > Date() else { throw TokenError.invalid("token expired") }
         guard let subject = try await store.tokenSubject(userID: payload.userID, projectID: payload.projectID,
@@ -103,6 +130,7 @@ public final class IdentityService: Sendable {
 
     public func revoke(_ token: ValidatedToken) async throws {
         try await store.revokeToken(auditID: token.payload.auditID, expiresAt: token.payload.expiresAt)
+        invalidateCache()
     }
 
     /// Keystone's token body.

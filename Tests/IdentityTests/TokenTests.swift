@@ -158,3 +158,18 @@ import Testing
         #expect(try await hasher.hash("correct horse") != hash)  // salted
     }
 }
+
+@Suite struct ValidationCostTests {
+    /// Not a benchmark gate: prints what one validation costs, since every Compute API request pays it.
+    @Test func validationCost() async throws {
+        let h = try await IdentityHarness.start()
+        defer { Task { await h.stop() } }
+        let t = try await h.token()
+        let v = h.identity.tokenValidator
+        _ = try await v.validate(token: t)
+        let clock = ContinuousClock()
+        let n = 2000
+        let elapsed = try await clock.measure { for _ in 0..<n { _ = try await v.validate(token: t) } }
+        print("token validation: \(elapsed / n) each")
+    }
+}

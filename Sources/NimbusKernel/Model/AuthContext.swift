@@ -44,6 +44,9 @@ public enum IdentityImageOptions {
         .init("identity", "password_hash_rounds", .int, default: "210000",
               help: "PBKDF2-HMAC-SHA512 iterations for new password hashes (OWASP 2023: 210000)."),
         .init("token", "expiration", .int, default: "3600", help: "Token lifetime in seconds."),
+        .init("token", "cache_time", .float, default: "5",
+              help: "Seconds a validated token is reused without reading the store (0 = never); this process's own "
+                + "identity writes and revocations clear it at once."),
         .init("token", "signing_key_file", .string, help: "HMAC key for tokens; default $state_path/identity/token.key."),
         .init("keystone_authtoken", "www_authenticate_uri", .string),
         .init("keystone_authtoken", "auth_url", .string, help: "Keystone URL used to validate tokens (…/v3 or root)."),
