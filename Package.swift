@@ -93,6 +93,7 @@ let package = Package(
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
         // Built-in Identity v3 (a Keystone subset) and Image v2 (a Glance subset); see docs/identity.md.
@@ -228,6 +229,14 @@ let package = Package(
                            .product(name: "Logging", package: "swift-log"),
                            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                            .product(name: "Crypto", package: "swift-crypto")]
+        ),
+        .testTarget(
+            name: "ComputeAPITests",
+            dependencies: [
+                "NimbusKernel", "NimbusDaemons", "BuiltinPlugins", "NimbusStore", "NimbusAPI",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ]
         ),
         // Starts `nimbus` processes (built by `make test` before the tests run).
         .testTarget(name: "IntegrationTests", dependencies: []),

@@ -44,4 +44,33 @@ struct APIMiddleware: RouterMiddleware {
         }
         return response
     }
+
+    /// Every route also exists as `/v2.1/{project_id}/…` (catalogs may carry the project id); the id is
+    /// dropped so one route table serves both.
+    static func strippingProjectID(_ request: Request) -> Request {
+        let path = request.uri.path
+        let parts = path.split(separator: "/", maxSplits: 2, omittingEmptySubsequences: false)
+        guard parts.count >= 3, parts[0].isEmpty, parts[1] == "v2.1" || parts[1] == "v2" else { return request }
+        let seg = parts[2].prefix(while: { $0 != "/" })
+        let hex = seg.filter { $0 != "-" }
+        guard (hex.count == 32 && hex.allSatisfy(\.isHexDigit)) || seg == "admin" else { return request }
+        let rest = parts[2].dropFirst(seg.count)
+        var head = request.head
+        let query = request.uri.query.map { "?" + $0 } ?? ""
+        head.path = "/\(parts[1])\(rest)\(query)"
+        return Request(head: head, body: request.body)
+    }
+}
+
+/// The compute router behind the project-id rewrite: routing happens before router middleware runs, so the
+/// `/v2.1/{project_id}/…` form is mapped to `/v2.1/…` in front of the router.
+public struct ComputeResponder: HTTPResponder {
+    public typealias Context = NimbusRequestContext
+    let router: RouterResponder<NimbusRequestContext>
+
+    public init(router: Router<NimbusRequestContext>) { self.router = router.buildResponder() }
+
+    public func respond(to request: Request, context: Context) async throws -> Response {
+        try await router.respond(to: APIMiddleware.strippingProjectID(request), context: context)
+    }
 }

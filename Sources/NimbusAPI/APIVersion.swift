@@ -14,7 +14,7 @@ public struct APIVersion: Comparable, Hashable, Sendable, CustomStringConvertibl
 
     public static let min = APIVersion(2, 1)
     /// The newest microversion whose behaviour Nimbus implements; only this range is advertised.
-    public static let max = APIVersion(2, 1)
+    public static let max = APIVersion(2, 100)
 
     public static func < (a: APIVersion, b: APIVersion) -> Bool { (a.major, a.minor) < (b.major, b.minor) }
 

@@ -7,7 +7,7 @@ import NimbusKernel
 import NimbusRPC
 import NimbusStore
 
-/// The OpenStack Compute API v2.1 (the routes of the foundation; the rest arrive with the API issue).
+/// The OpenStack Compute API v2.1 with microversions up to `APIVersion.max`.
 public struct ComputeAPI: Sendable {
     let store: NimbusStore
     let conductor: RPCClient
@@ -15,10 +15,20 @@ public struct ComputeAPI: Sendable {
     let serviceDownTime: Double
     let maxLimit: Int
     let defaultAZ: String
+    let internalAZ: String
+    let defaultQuotas: [String: Int]
+    let validator: (any TokenValidator)?
     let logger: Logger
 
-    public init(store: NimbusStore, transport: any Transport, config: NimbusConfig, logger: Logger) throws {
+    /// `validator` nil is noauth: every request acts as the admin of project "admin".
+    public init(store: NimbusStore, transport: any Transport, config: NimbusConfig, logger: Logger,
+                validator: (any TokenValidator)? = nil) throws {
         self.store = store
+        self.validator = validator
+        internalAZ = config.string("DEFAULT", "internal_service_availability_zone", default: "internal")
+        var quotas: [String: Int] = [:]
+        for (k, def) in Self.quotaDefaults { quotas[k] = try config.int("quota", k, default: def) }
+        defaultQuotas = quotas
         let timeout = Duration.seconds(try config.double("DEFAULT", "rpc_response_timeout", default: 60))
         conductor = RPCClient(transport: transport, target: TransportTarget(topic: Topics.conductor),
                               namespace: Topics.computeTask, version: Topics.computeTaskVersion, timeout: timeout)
@@ -34,14 +44,27 @@ public struct ComputeAPI: Sendable {
     public func router() -> Router<NimbusRequestContext> {
         let router = Router(context: NimbusRequestContext.self)
         router.add(middleware: APIMiddleware())
+        router.add(middleware: AuthMiddleware(validator: validator))
         router.get("/") { req, _ in try json(.ok, versionsDocument(req)) }
+        router.get("/openapi.json") { _, _ in try json(.ok, OpenAPIDocument.document()) }
         for prefix in ["v2.1", "v2"] {
             router.get(RouterPath(prefix)) { req, _ in try json(.ok, versionDocument(req, prefix: prefix)) }
             let g = router.group(RouterPath(prefix))
             addServerRoutes(g)
+            addServerActionRoutes(g)
+            addServerSubresourceRoutes(g)
             addFlavorRoutes(g)
+            addFlavorExtraRoutes(g)
+            addKeypairRoutes(g)
+            addServerGroupRoutes(g)
+            addAggregateRoutes(g)
+            addAvailabilityZoneRoutes(g)
             addServiceRoutes(g)
             addHypervisorRoutes(g)
+            addHostRoutes(g)
+            addLimitsQuotaRoutes(g)
+            addUsageRoutes(g)
+            addRemovedRoutes(g)
         }
         return router
     }
@@ -80,15 +103,6 @@ public struct ComputeAPI: Sendable {
         return "http://\(host)"
     }
 
-    static func body(_ req: Request) async throws -> JSON {
-        var req = req
-        let buffer = try await req.collectBody(upTo: 1 << 20)
-        guard buffer.readableBytes > 0 else { throw NovaError.badRequest("The request body is empty.") }
-        do { return try JSON.decode(Data(buffer.readableBytesView)) } catch {
-            throw NovaError.badRequest("Malformed request body")
-        }
-    }
-
     static func uuid(_ s: String?, kind: String = "Instance") throws -> UUID {
         guard let s, let id = UUID(uuidString: s) else {
             throw NovaError.notFound("\(kind) \(s ?? "") could not be found.")
@@ -97,6 +111,36 @@ public struct ComputeAPI: Sendable {
     }
 
     func isUp(_ s: ServiceRecord?) -> Bool { s?.isUp(serviceDownTime: serviceDownTime) ?? false }
+
+    /// Maps store errors to Nova's statuses for the handlers that pass them through.
+    static func mapped<T>(_ body: () async throws -> T) async throws -> T {
+        do { return try await body() } catch let e as StoreError {
+            switch e {
+            case .notFound: throw NovaError.notFound(e.description)
+            case .conflict(let m): throw NovaError.conflict(m)
+            default: throw e
+            }
+        } catch let q as QuotaExceeded {
+            throw NovaError.forbidden("Quota exceeded for \(q.resource): Requested \(q.requested), but already used \(q.used) of \(q.allowed) \(q.resource)")
+        }
+    }
+
+    /// Query parameters as a dictionary of lists (Nova reads repeated keys).
+    static func query(_ req: Request) -> [String: [String]] {
+        var out: [String: [String]] = [:]
+        for (k, v) in req.uri.queryParameters { out[String(k), default: []].append(String(v).removingPercentEncoding ?? String(v)) }
+        return out
+    }
+
+    /// `limit` / `marker` of a paged list (`limit` above `[api] max_limit` is capped).
+    func page(_ q: [String: [String]]) throws -> (limit: Int, marker: String?) {
+        var limit = maxLimit
+        if let l = q["limit"]?.last {
+            guard let n = Int(l), n >= 0 else { throw NovaError.badRequest("limit param must be an integer") }
+            limit = min(n, maxLimit)
+        }
+        return (limit, q["marker"]?.last)
+    }
 }
 
 func json(_ status: HTTPResponse.Status, _ body: JSON, headers extra: HTTPFields = [:]) throws -> Response {

@@ -5,31 +5,31 @@ import NimbusStore
 
 extension ComputeAPI {
     func addFlavorRoutes(_ g: RouterGroup<NimbusRequestContext>) {
-        g.get("flavors") { req, _ in
-            let base = Self.baseURL(req)
-            return try json(.ok, ["flavors": .array(try await store.flavors().map {
-                ["id": .string($0.id), "name": .string($0.name), "links": ServerView.links(base, $0.id, "flavors")]
-            })])
-        }
-        g.get("flavors/detail") { req, _ in
-            let base = Self.baseURL(req)
-            return try json(.ok, ["flavors": .array(try await store.flavors().map { Self.flavorView($0, base: base) })])
-        }
+        g.get("flavors") { req, ctx in try await listFlavors(req, ctx, detail: false) }
+        g.get("flavors/detail") { req, ctx in try await listFlavors(req, ctx, detail: true) }
         g.get("flavors/:id") { req, ctx in
-            let id = ctx.parameters.get("id") ?? ""
-            guard let f = try await store.flavor(id: id) else { throw NovaError.notFound("Flavor \(id) could not be found.") }
-            return try json(.ok, ["flavor": Self.flavorView(f, base: Self.baseURL(req))])
+            let f = try await visibleFlavor(ctx.parameters.get("id"), ctx)
+            return try json(.ok, ["flavor": Self.flavorView(f, base: Self.baseURL(req), ctx)])
         }
-        g.post("flavors") { req, _ in
-            let f = try Self.parseFlavor(try await Self.body(req))
-            do {
-                let created = try await store.createFlavor(f)
-                return try json(.ok, ["flavor": Self.flavorView(created, base: Self.baseURL(req))])
-            } catch let StoreError.conflict(message) {
-                throw NovaError.conflict(message)
-            }
+        g.post("flavors") { req, ctx in
+            try Policy.admin(ctx, "os_compute_api:os-flavor-manage:create")
+            let f = try Self.parseFlavor(try await Self.wrapped(req, "flavor", ctx), ctx)
+            let created = try await Self.mapped { try await store.createFlavor(f) }
+            return try json(.ok, ["flavor": Self.flavorView(created, base: Self.baseURL(req), ctx)])
+        }
+        g.put("flavors/:id") { req, ctx in
+            try Self.since(ctx, 55)
+            try Policy.admin(ctx, "os_compute_api:os-flavor-manage:update")
+            var f = try await flavor(ctx.parameters.get("id"))
+            let body = try await Self.wrapped(req, "flavor", ctx)
+            try body.only(["description"])
+            try body.require("description")
+            f.description = try body.string("description", nullable: true, max: 65535)
+            try await Self.mapped { try await store.updateFlavor(f) }
+            return try json(.ok, ["flavor": Self.flavorView(f, base: Self.baseURL(req), ctx)])
         }
         g.delete("flavors/:id") { _, ctx in
+            try Policy.admin(ctx, "os_compute_api:os-flavor-manage:delete")
             let id = ctx.parameters.get("id") ?? ""
             do { try await store.deleteFlavor(id: id) } catch StoreError.notFound {
                 throw NovaError.notFound("Flavor \(id) could not be found.")
@@ -38,54 +38,128 @@ extension ComputeAPI {
         }
     }
 
-    /// Flavor at 2.1: `swap` is "" when zero, no description or extra_specs.
-    static func flavorView(_ f: Flavor, base: String) -> JSON {
-        ["id": .string(f.id), "name": .string(f.name), "ram": .int(f.memoryMB), "vcpus": .int(f.vcpus),
-         "disk": .int(f.rootGB), "OS-FLV-EXT-DATA:ephemeral": .int(f.ephemeralGB),
-         "swap": f.swapMB == 0 ? "" : .int(f.swapMB), "os-flavor-access:is_public": .bool(f.isPublic),
-         "OS-FLV-DISABLED:disabled": .bool(f.disabled), "rxtx_factor": .double(f.rxtxFactor),
-         "links": ServerView.links(base, f.id, "flavors")]
+    func flavor(_ id: String?) async throws -> Flavor {
+        guard let id, let f = try await store.flavor(id: id) else {
+            throw NovaError.notFound("Flavor \(id ?? "") could not be found.")
+        }
+        return f
     }
 
-    static func parseFlavor(_ body: JSON) throws -> Flavor {
-        guard let f = body["flavor"]?.object else {
-            throw NovaError.badRequest("Invalid input for field/attribute flavor. 'flavor' is a required property")
+    /// A flavor the caller may see: private flavors only with access (or as admin).
+    func visibleFlavor(_ id: String?, _ ctx: NimbusRequestContext) async throws -> Flavor {
+        let f = try await flavor(id)
+        if !f.isPublic, !ctx.auth.isAdmin, !(try await store.flavorProjects(f.id).contains(ctx.auth.projectID)) {
+            throw NovaError.notFound("Flavor \(f.id) could not be found.")
         }
-        guard let name = f["name"]?.string, !name.trimmingCharacters(in: .whitespaces).isEmpty, name.count <= 255 else {
-            throw NovaError.badRequest("Invalid input for field/attribute name. 'name' is a required non-empty string")
-        }
-        func int(_ key: String, min: Int, required: Bool) throws -> Int? {
-            guard let v = f[key], !v.isNull else {
-                if required { throw NovaError.badRequest("Invalid input for field/attribute \(key). '\(key)' is a required property") }
-                return nil
+        return f
+    }
+
+    func listFlavors(_ req: Request, _ ctx: NimbusRequestContext, detail: Bool) async throws -> Response {
+        let q = Self.query(req)
+        func one(_ k: String) -> String? { q[k]?.last }
+        if ctx.at(75) {
+            var known: Set<String> = ["is_public", "minRam", "minDisk", "sort_key", "sort_dir", "limit", "marker"]
+            if ctx.at(102) { known.insert("name") }
+            if let bad = q.keys.sorted().first(where: { !known.contains($0) }) {
+                throw NovaError.badRequest("Invalid input for query parameters \(bad). Additional properties are not allowed ('\(bad)' was unexpected)")
             }
-            guard let n = v.int, n >= min else {
-                throw NovaError.badRequest("Invalid input for field/attribute \(key). Value: \(v). must be an integer >= \(min)")
-            }
-            return n
         }
+        var flavors = try await store.flavors()
+        // is_public: absent → public only (plus accessible ones); "none" → all (admins); true/false → that.
+        let isPublic: Bool? = switch one("is_public")?.lowercased() {
+        case nil: true
+        case "none"?: nil
+        case let v?: ["true", "1", "yes", "t", "on"].contains(v)
+        }
+        let accessible = try await store.flavorsAccessible(project: ctx.auth.projectID)
+        flavors = flavors.filter { f in
+            if !ctx.auth.isAdmin { return f.isPublic || accessible.contains(f.id) }
+            guard let isPublic else { return true }
+            return isPublic ? (f.isPublic || accessible.contains(f.id)) : !f.isPublic
+        }
+        if let m = one("minRam") {
+            guard let n = Int(m) else { throw NovaError.badRequest("Invalid minRam filter [\(m)]") }
+            flavors = flavors.filter { $0.memoryMB >= n }
+        }
+        if let m = one("minDisk") {
+            guard let n = Int(m) else { throw NovaError.badRequest("Invalid minDisk filter [\(m)]") }
+            flavors = flavors.filter { $0.rootGB >= n }
+        }
+        if ctx.at(102), let n = one("name") { flavors = flavors.filter { $0.name.contains(n) } }
+        let key = one("sort_key") ?? "flavorid", desc = one("sort_dir") == "desc"
+        let keyed: (Flavor) -> String = switch key {
+        case "name": { $0.name }
+        case "memory_mb": { String(format: "%012d", $0.memoryMB) }
+        case "vcpus": { String(format: "%012d", $0.vcpus) }
+        case "root_gb": { String(format: "%012d", $0.rootGB) }
+        case "flavorid", "id": { $0.id }
+        case "created_at", "ephemeral_gb", "swap", "rxtx_factor", "disabled", "is_public", "description": { $0.id }
+        default: throw NovaError.badRequest("Invalid input for query parameters sort_key. Value: \(key).")
+        }
+        flavors.sort { desc ? keyed($0) > keyed($1) : keyed($0) < keyed($1) }
+        let (limit, marker) = try page(q)
+        if let marker {
+            guard let idx = flavors.firstIndex(where: { $0.id == marker }) else {
+                throw NovaError.badRequest("marker [\(marker)] not found")
+            }
+            flavors = Array(flavors[(idx + 1)...])
+        }
+        let page = flavors.prefix(limit)
+        let base = Self.baseURL(req)
+        return try json(.ok, ["flavors": .array(page.map { f in
+            if detail { return Self.flavorView(f, base: base, ctx) }
+            var o: [String: JSON] = ["id": .string(f.id), "name": .string(f.name),
+                                     "links": ServerView.links(base, f.id, "flavors")]
+            if ctx.at(55) { o["description"] = .optional(f.description) }
+            return .object(o)
+        })])
+    }
+
+    /// Flavor by microversion: description 2.55+, extra_specs 2.61+, swap 0 (not "") from 2.75,
+    /// rxtx_factor and OS-FLV-DISABLED gone at 2.102.
+    static func flavorView(_ f: Flavor, base: String, _ ctx: NimbusRequestContext) -> JSON {
+        var o: [String: JSON] = [
+            "id": .string(f.id), "name": .string(f.name), "ram": .int(f.memoryMB), "vcpus": .int(f.vcpus),
+            "disk": .int(f.rootGB), "OS-FLV-EXT-DATA:ephemeral": .int(f.ephemeralGB),
+            "swap": f.swapMB == 0 && !ctx.at(75) ? "" : .int(f.swapMB), "os-flavor-access:is_public": .bool(f.isPublic),
+            "links": ServerView.links(base, f.id, "flavors"),
+        ]
+        if !ctx.at(102) {
+            o["OS-FLV-DISABLED:disabled"] = .bool(f.disabled)
+            o["rxtx_factor"] = .double(f.rxtxFactor)
+        }
+        if ctx.at(55) { o["description"] = .optional(f.description) }
+        if ctx.at(61) { o["extra_specs"] = .object(f.extraSpecs.mapValues(JSON.string)) }
+        return .object(o)
+    }
+
+    static func parseFlavor(_ f: Fields, _ ctx: NimbusRequestContext) throws -> Flavor {
+        var allowed: Set<String> = ["name", "ram", "vcpus", "disk", "id", "OS-FLV-EXT-DATA:ephemeral", "swap",
+                                    "rxtx_factor", "os-flavor-access:is_public"]
+        if ctx.at(55) { allowed.insert("description") }
+        try f.only(allowed)
+        try f.require("name", "ram", "vcpus", "disk")
+        let name = try f.string("name", required: true, min: 1, max: 255, trimmed: true)!
         let id: String
         switch f["id"] {
         case nil, .null?: id = UUID().uuidString.lowercased()
-        case .string(let s)? where !s.isEmpty && s.count <= 255: id = s
+        case .string(let s)? where !s.isEmpty && s.count <= 255 && s.allSatisfy({ $0.isLetter || $0.isNumber || "-_. ".contains($0) }):
+            id = s
         case .int(let n)?: id = String(n)
-        default: throw NovaError.badRequest("Invalid input for field/attribute id.")
+        case let v: throw Fields.invalid("id", v, "is not a valid flavor id")
         }
         var rxtx = 1.0
         if let r = f["rxtx_factor"] {
-            guard let d = r.number, d > 0 else { throw NovaError.badRequest("Invalid input for field/attribute rxtx_factor.") }
+            guard let d = r.number, d > 0, r.bool == nil else { throw Fields.invalid("rxtx_factor", r, "must be a number > 0") }
             rxtx = d
         }
-        var isPublic = true
-        if let p = f["os-flavor-access:is_public"] {
-            guard let b = p.bool else {
-                throw NovaError.badRequest("Invalid input for field/attribute os-flavor-access:is_public.")
-            }
-            isPublic = b
-        }
-        return Flavor(id: id, name: name, memoryMB: try int("ram", min: 1, required: true)!,
-                      vcpus: try int("vcpus", min: 1, required: true)!, rootGB: try int("disk", min: 0, required: true)!,
-                      ephemeralGB: try int("OS-FLV-EXT-DATA:ephemeral", min: 0, required: false) ?? 0,
-                      swapMB: try int("swap", min: 0, required: false) ?? 0, rxtxFactor: rxtx, isPublic: isPublic)
+        let maxInt = 2_147_483_647
+        return Flavor(id: id, name: name, memoryMB: try f.int("ram", required: true, min: 1, max: maxInt)!,
+                      vcpus: try f.int("vcpus", required: true, min: 1, max: maxInt)!,
+                      rootGB: try f.int("disk", required: true, min: 0, max: maxInt)!,
+                      ephemeralGB: try f.int("OS-FLV-EXT-DATA:ephemeral", min: 0, max: maxInt) ?? 0,
+                      swapMB: try f.int("swap", min: 0, max: maxInt) ?? 0, rxtxFactor: rxtx,
+                      isPublic: try f.bool("os-flavor-access:is_public") ?? true,
+                      description: try f.string("description", nullable: true, max: 65535))
     }
 }

@@ -1,7 +1,8 @@
 import Foundation
 import NimbusKernel
 
-/// `POST /servers` body, validated as Nova's 2.1 schema does (wrong types and missing fields → 400).
+/// `POST /servers` body, validated as Nova's per-microversion schema does (unknown keys, wrong types and
+/// missing fields → 400 naming the field).
 struct ServerCreateRequest {
     var name: String
     var imageRef: String
@@ -9,70 +10,128 @@ struct ServerCreateRequest {
     var minCount = 1
     var maxCount = 1
     var availabilityZone: String?
+    var forcedHost: String?
+    var forcedNode: String?
     var keyName: String?
     var metadata: [String: String] = [:]
     var userData: String?
     var schedulerHints: [String: [String]] = [:]
     var returnReservationID = false
+    var description: String?
+    var tags: [String] = []
+    var hostname: String?
+    var adminPass: String?
 
-    init(_ body: JSON) throws {
-        guard let server = body["server"]?.object else {
-            throw NovaError.badRequest("Invalid input for field/attribute server. Value: None. 'server' is a required property")
+    static func allowedKeys(_ ctx: NimbusRequestContext) -> Set<String> {
+        var keys: Set<String> = ["name", "imageRef", "flavorRef", "networks", "adminPass", "accessIPv4", "accessIPv6",
+                                 "availability_zone", "block_device_mapping", "block_device_mapping_v2",
+                                 "config_drive", "key_name", "max_count", "min_count", "metadata",
+                                 "return_reservation_id", "security_groups", "user_data", "OS-DCF:diskConfig"]
+        if ctx.at(19) { keys.insert("description") }
+        if ctx.at(52) { keys.insert("tags") }
+        if ctx.at(63) { keys.insert("trusted_image_certificates") }
+        if ctx.at(74) { keys.formUnion(["host", "hypervisor_hostname"]) }
+        if ctx.at(90) { keys.insert("hostname") }
+        if !ctx.at(57) { keys.insert("personality") }
+        return keys
+    }
+
+    init(_ body: Fields, _ ctx: NimbusRequestContext) throws {
+        try body.only(["server", "OS-SCH-HNT:scheduler_hints", "os:scheduler_hints"])
+        guard let server = try body.object("server", required: true) else { throw Fields.invalid("server", nil, "") }
+        try server.only(Self.allowedKeys(ctx))
+        if ctx.at(37) { try server.require("name", "flavorRef", "networks") } else { try server.require("name", "flavorRef") }
+        name = try server.string("name", required: true, min: 1, max: 255, trimmed: true)!
+        guard let flavor = server["flavorRef"], let ref = flavor.string ?? (flavor.bool == nil ? flavor.int.map(String.init) : nil),
+              !ref.isEmpty, ref.count <= 255 else {
+            throw Fields.invalid("flavorRef", server["flavorRef"], "is not a valid flavor reference")
         }
-        guard let name = server["name"]?.string, !name.trimmingCharacters(in: .whitespaces).isEmpty,
-              name.count <= 255 else {
-            throw NovaError.badRequest("Invalid input for field/attribute name. 'name' must be a non-empty string of at most 255 characters")
-        }
-        self.name = name
-        guard let flavor = server["flavorRef"], let ref = flavor.string ?? flavor.int.map(String.init), !ref.isEmpty else {
-            throw NovaError.badRequest("Invalid input for field/attribute flavorRef. 'flavorRef' is a required property")
-        }
-        // Nova accepts a flavor link as flavorRef and uses its last path component.
+        // Nova accepts a flavor or image link and uses its last path component.
         flavorRef = String(ref.split(separator: "/").last ?? Substring(ref))
-        switch server["imageRef"] {
-        case .string(let s)?: imageRef = String(s.split(separator: "/").last ?? Substring(s))
-        case nil, .null?: imageRef = ""
-        default: throw NovaError.badRequest("Invalid input for field/attribute imageRef. Value must be a string")
-        }
-        func count(_ key: String) throws -> Int? {
-            guard let v = server[key] else { return nil }
-            guard let n = v.int, n >= 1 else {
-                throw NovaError.badRequest("Invalid input for field/attribute \(key). Value: \(v). must be an integer >= 1")
+        let image = try server.string("imageRef", max: 2048) ?? ""
+        imageRef = String(image.split(separator: "/").last ?? Substring(image))
+        if let net = server["networks"] {
+            switch net {
+            case .string(let s) where s == "auto" || s == "none": break
+            case .array(let items) where !ctx.at(37) || !items.isEmpty:
+                for item in items {
+                    guard let o = item.object else { throw Fields.invalid("networks", item, "is not of type 'object'") }
+                    let f = Fields(o, path: "networks")
+                    try f.only(["uuid", "port", "fixed_ip", "tag"])
+                    // Nimbus has no networking service: any named network or port cannot exist.
+                    let what = try f.string("uuid") ?? f.string("port") ?? ""
+                    throw NovaError.badRequest("Network \(what) could not be found.")
+                }
+            default:
+                throw Fields.invalid("networks", net, "is not valid under any of the given schemas ('auto', 'none' or a list)")
             }
-            return n
         }
+        func count(_ key: String) throws -> Int? { try server.int(key, min: 1) }
         minCount = try count("min_count") ?? 1
         maxCount = try count("max_count") ?? minCount
         guard minCount <= maxCount else {
             throw NovaError.badRequest("min_count must be <= max_count")
         }
-        if let az = server["availability_zone"] {
-            guard let s = az.string else { throw NovaError.badRequest("Invalid input for field/attribute availability_zone.") }
-            availabilityZone = s
+        if let az = try server.string("availability_zone", min: 1, max: 255) {
+            // The old "zone:host[:node]" form forces a destination (admin only).
+            let parts = az.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
+            if parts.count > 1 {
+                guard ctx.auth.isAdmin else { throw Policy.denied("os_compute_api:servers:create:forced_host") }
+                if !parts[1].isEmpty { forcedHost = parts[1] }
+                if parts.count > 2, !parts[2].isEmpty { forcedNode = parts[2] }
+            }
+            availabilityZone = parts[0].isEmpty ? nil : parts[0]
         }
-        if let k = server["key_name"], !k.isNull {
-            guard let s = k.string else { throw NovaError.badRequest("Invalid input for field/attribute key_name.") }
-            keyName = s
-        }
-        if let m = server["metadata"] {
-            guard let o = m.object else { throw NovaError.badRequest("Invalid input for field/attribute metadata.") }
-            for (k, v) in o {
-                guard let s = v.string else {
-                    throw NovaError.badRequest("Invalid input for field/attribute metadata. Value of \(k) must be a string")
-                }
-                metadata[k] = s
+        if ctx.at(74) {
+            forcedHost = try server.string("host", min: 1) ?? forcedHost
+            forcedNode = try server.string("hypervisor_hostname", min: 1) ?? forcedNode
+            if server.has("host") || server.has("hypervisor_hostname"), !ctx.auth.isAdmin {
+                throw Policy.denied("compute:servers:create:requested_destination")
             }
         }
-        if let u = server["user_data"], !u.isNull {
-            guard let s = u.string else { throw NovaError.badRequest("Invalid input for field/attribute user_data.") }
-            userData = s
+        keyName = try server.string("key_name", nullable: true, min: 1)
+        metadata = try server.stringMap("metadata") ?? [:]
+        if let u = try server.string("user_data", nullable: true, max: 65535) {
+            guard Data(base64Encoded: u) != nil else {
+                throw Fields.invalid("user_data", .string(u), "is not a base64 string")
+            }
+            userData = u
         }
-        if let r = server["return_reservation_id"] { returnReservationID = r.bool ?? false }
-        if let hints = (body["OS-SCH-HNT:scheduler_hints"] ?? body["os:scheduler_hints"])?.object {
-            for (k, v) in hints {
+        returnReservationID = try server.bool("return_reservation_id") ?? false
+        description = try server.string("description", nullable: true, max: 255)
+        if let t = server["tags"] {
+            guard let a = t.array, a.count <= 50 else { throw Fields.invalid("tags", t, "is not a list of at most 50 tags") }
+            tags = try a.map {
+                guard let s = $0.string, !s.isEmpty, s.count <= 60, !s.contains("/"), !s.contains(",") else {
+                    throw Fields.invalid("tags", $0, "is not a valid tag")
+                }
+                return s
+            }
+        }
+        hostname = try server.string("hostname", min: 1, max: 255)
+        adminPass = try server.string("adminPass")
+        if let bdm = server["block_device_mapping_v2"] {
+            guard let items = bdm.array else { throw Fields.invalid("block_device_mapping_v2", bdm, "is not of type 'array'") }
+            for item in items {
+                guard let o = item.object else { throw Fields.invalid("block_device_mapping_v2", item, "is not of type 'object'") }
+                // Only the image-to-local mapping OSC adds for a plain image boot can be honoured (no volumes).
+                let src = o["source_type"]?.string ?? "image", dst = o["destination_type"]?.string ?? "local"
+                guard src == "image" || src == "blank", dst == "local" else {
+                    throw NovaError.badRequest("Block Device Mapping is Invalid: volumes are not supported by this cloud.")
+                }
+                if imageRef.isEmpty, src == "image", let id = o["uuid"]?.string { imageRef = id }
+            }
+        }
+        if let hints = try (body.object("OS-SCH-HNT:scheduler_hints") ?? body.object("os:scheduler_hints")) {
+            for (k, v) in hints.values {
                 if let s = v.string { schedulerHints[k] = [s] }
-                else if let a = v.array { schedulerHints[k] = a.compactMap(\.string) }
-                else { throw NovaError.badRequest("Invalid input for field/attribute scheduler_hints.\(k).") }
+                else if let a = v.array, a.allSatisfy({ $0.string != nil }) { schedulerHints[k] = a.compactMap(\.string) }
+                else { throw Fields.invalid("scheduler_hints.\(k)", v, "is not a string or a list of strings") }
+            }
+            if let g = schedulerHints["group"] {
+                guard g.count == 1, UUID(uuidString: g[0]) != nil else {
+                    throw Fields.invalid("group", .string(g.joined(separator: ",")), "is not a 'uuid'")
+                }
             }
         }
     }

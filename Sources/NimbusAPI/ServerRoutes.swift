@@ -6,49 +6,103 @@ import NimbusStore
 
 extension ComputeAPI {
     func addServerRoutes(_ g: RouterGroup<NimbusRequestContext>) {
-        g.post("servers") { req, _ in try await createServer(req) }
-        g.get("servers") { req, _ in try await listServers(req, detail: false) }
-        g.get("servers/detail") { req, _ in try await listServers(req, detail: true) }
+        g.post("servers") { req, ctx in try await createServer(req, ctx) }
+        g.get("servers") { req, ctx in try await listServers(req, ctx, detail: false) }
+        g.get("servers/detail") { req, ctx in try await listServers(req, ctx, detail: true) }
         g.get("servers/:id") { req, ctx in
-            let i = try await instance(ctx.parameters.get("id"))
-            let fault = i.vmState == .error ? try await store.latestFault(i.uuid) : nil
-            return try json(.ok, ["server": ServerView.detail(i, base: Self.baseURL(req), fault: fault,
-                                                              defaultAZ: defaultAZ)])
+            let s = try await server(ctx.parameters.get("id"), ctx)
+            let fault = s.instance.vmState == .error ? try await store.latestFault(s.instance.uuid) : nil
+            let groups = ctx.at(71) ? try await store.serverGroup(forInstance: s.instance.uuid).map { [$0.uuid] } ?? [] : nil
+            return try json(.ok, ["server": ServerView.detail(s, try await viewContext(req, ctx), fault: fault,
+                                                              groups: groups, hints: s.fields.schedulerHints)])
         }
-        g.delete("servers/:id") { _, ctx in try await deleteServer(ctx.parameters.get("id")) }
+        g.put("servers/:id") { req, ctx in try await updateServer(req, ctx) }
+        g.delete("servers/:id") { _, ctx in
+            let s = try await server(ctx.parameters.get("id"), ctx, write: "os_compute_api:servers:delete")
+            try await deleteServer(s, ctx)
+            return empty(.noContent)
+        }
     }
 
-    func instance(_ id: String?) async throws -> InstanceRecord {
-        let uuid = try Self.uuid(id)
-        guard let i = try await store.instance(uuid) else {
-            throw NovaError.notFound("Instance \(id ?? "") could not be found.")
+    /// A live server the caller may see: another project's server is 404 for non-admins, as Nova's
+    /// project-scoped lookup makes it; `write` names the policy a reader lacks (403).
+    func server(_ id: String?, _ ctx: NimbusRequestContext, write: String? = nil) async throws -> APIServer {
+        guard let id, let uuid = UUID(uuidString: id), let s = try await store.apiServer(uuid),
+              ctx.auth.isAdmin || s.instance.projectID == ctx.auth.projectID
+        else { throw NovaError.notFound("Instance \(id ?? "") could not be found.") }
+        if let write { try Policy.member(ctx, write) } else { try Policy.reader(ctx, "os_compute_api:servers:show") }
+        return s
+    }
+
+    /// Per-request lookups the views need: aggregate AZs and (for admins at 2.16+) compute host status.
+    func viewContext(_ req: Request, _ ctx: NimbusRequestContext) async throws -> ServerViewContext {
+        var v = ServerViewContext(base: Self.baseURL(req), microversion: ctx.microversion, isAdmin: ctx.auth.isAdmin,
+                                  defaultAZ: defaultAZ)
+        for (host, aggs) in try await store.aggregatesByHost() {
+            if let az = aggs.compactMap({ $0.metadata["availability_zone"] }).first { v.hostAZ[host] = az }
         }
-        return i
+        if v.isAdmin && v.at(16) {
+            for s in try await store.services(binary: "nova-compute") {
+                v.hostStatus[s.host] = s.forcedDown ? "DOWN" : s.disabled ? "MAINTENANCE" : isUp(s) ? "UP" : "DOWN"
+            }
+        }
+        return v
     }
 
     // MARK: create
 
-    func createServer(_ req: Request) async throws -> Response {
-        let body = try await Self.body(req)
-        let p = try ServerCreateRequest(body)
+    func createServer(_ req: Request, _ ctx: NimbusRequestContext) async throws -> Response {
+        try Policy.member(ctx, "os_compute_api:servers:create")
+        var p = try ServerCreateRequest(try await Self.object(req), ctx)
         guard let flavor = try await store.flavor(id: p.flavorRef) else {
             throw NovaError.badRequest("Flavor \(p.flavorRef) could not be found.")
         }
         if flavor.disabled { throw NovaError.badRequest("Flavor is disabled: \(p.flavorRef)") }
+        if !flavor.isPublic, !ctx.auth.isAdmin,
+           !(try await store.flavorProjects(flavor.id).contains(ctx.auth.projectID)) {
+            throw NovaError.badRequest("Flavor \(p.flavorRef) could not be found.")
+        }
+        if let key = p.keyName, try await store.keypair(user: ctx.auth.userID, name: key) == nil {
+            throw NovaError.badRequest("Invalid key_name provided.")
+        }
+        if let az = p.availabilityZone, !(try await availabilityZones().contains(az)) {
+            throw NovaError.badRequest("The requested availability zone is not available")
+        }
+        let quotas = try await effectiveQuotas(ctx.auth.projectID)
+        if let m = quotas["metadata_items"], m >= 0, p.metadata.count > m {
+            throw NovaError.forbidden("Quota exceeded for metadata_items: Requested \(p.metadata.count), but already used 0 of \(m) metadata_items")
+        }
+        var group: UUID?
+        if let g = p.schedulerHints["group"]?.first.flatMap(UUID.init(uuidString:)) {
+            guard let sg = try? await store.serverGroup(uuid: g), ctx.auth.isAdmin || sg.projectID == ctx.auth.projectID
+            else { throw NovaError.badRequest("Invalid server group \(g.uuidString.lowercased())") }
+            group = g
+        }
+        // Like Nova, a multi-create shrinks from max_count toward min_count to fit the instances/cores/ram quota.
+        let usage = try await store.usage(project: ctx.auth.projectID)
+        var count = p.maxCount
+        while count > p.minCount, !Self.fits(count, flavor, usage, quotas) { count -= 1 }
+        p.maxCount = count
         let requestID = RequestContext.requestID ?? RequestContext.newRequestID()
         let reservation = "r-" + String(UUID().uuidString.lowercased().filter(\.isLetter).prefix(8))
         let now = Date()
-        let instances = (0..<p.maxCount).map { n in
+        let instances = (0..<count).map { n in
             InstanceRecord(
-                name: p.maxCount > 1 ? "\(p.name)-\(n + 1)" : p.name, projectID: Self.projectID,
-                userID: Self.userID, flavor: flavor, imageRef: p.imageRef, availabilityZone: p.availabilityZone,
+                name: count > 1 ? "\(p.name)-\(n + 1)" : p.name, projectID: ctx.auth.projectID,
+                userID: ctx.auth.userID, flavor: flavor, imageRef: p.imageRef, availabilityZone: p.availabilityZone,
                 reservationID: reservation, launchIndex: n, keyName: p.keyName, metadata: p.metadata,
                 userData: p.userData, createdAt: now)
         }
-        let spec = RequestSpec(flavor: flavor, imageRef: p.imageRef, projectID: Self.projectID, userID: Self.userID,
-                               numInstances: p.maxCount, availabilityZone: p.availabilityZone,
-                               schedulerHints: p.schedulerHints)
-        try await store.createInstances(instances, spec: spec, requestID: requestID)
+        var spec = RequestSpec(flavor: flavor, imageRef: p.imageRef, projectID: ctx.auth.projectID,
+                               userID: ctx.auth.userID, numInstances: count, availabilityZone: p.availabilityZone,
+                               schedulerHints: p.schedulerHints, requestedHost: p.forcedHost)
+        if let h = p.forcedHost { spec.forceHosts = [h] }
+        var fields = ServerAPIFields(description: p.description, tags: p.tags)
+        fields.hostname = p.hostname
+        try await Self.mapped {
+            try await store.createServers(instances, fields: fields, spec: spec, requestID: requestID, group: group,
+                                          limits: quotas)
+        }
         do {
             try await conductor.cast("schedule_and_build_instances",
                                      ScheduleArgs(spec: spec, instanceUUIDs: instances.map(\.uuid)))
@@ -61,13 +115,17 @@ extension ComputeAPI {
             throw NovaError(.serviceUnavailable, "The conductor cannot be reached: \(error)")
         }
         if p.returnReservationID { return try json(.accepted, ["reservation_id": .string(reservation)]) }
-        let first = instances[0]
-        let id = first.uuid.uuidString.lowercased()
+        let id = instances[0].uuid.uuidString.lowercased()
         let base = Self.baseURL(req)
         return try json(.accepted, ["server": [
             "id": .string(id), "links": ServerView.links(base, id), "OS-DCF:diskConfig": "MANUAL",
-            "security_groups": [["name": "default"]], "adminPass": .string(Self.password()),
+            "security_groups": [["name": "default"]], "adminPass": .string(p.adminPass ?? Self.password()),
         ]], headers: [.location: "\(base)/v2.1/servers/\(id)"])
+    }
+
+    static func fits(_ n: Int, _ f: Flavor, _ u: ProjectUsage, _ q: [String: Int]) -> Bool {
+        func ok(_ k: String, _ used: Int, _ add: Int) -> Bool { (q[k] ?? -1) < 0 || used + add <= q[k]! }
+        return ok("instances", u.instances, n) && ok("cores", u.cores, n * f.vcpus) && ok("ram", u.ram, n * f.memoryMB)
     }
 
     static func password() -> String {
@@ -75,65 +133,48 @@ extension ComputeAPI {
         return String((0..<12).map { _ in chars.randomElement()! })
     }
 
-    /// Until identity lands every request acts for one project, like Nova's noauth2.
-    static let projectID = "admin"
-    static let userID = "admin"
+    // MARK: update
 
-    // MARK: list
-
-    func listServers(_ req: Request, detail: Bool) async throws -> Response {
-        let q = req.uri.queryParameters
-        var limit = maxLimit
-        if let l = q["limit"] {
-            guard let n = Int(String(l)), n >= 0 else { throw NovaError.badRequest("limit param must be an integer") }
-            limit = min(n, maxLimit)
+    func updateServer(_ req: Request, _ ctx: NimbusRequestContext) async throws -> Response {
+        let s = try await server(ctx.parameters.get("id"), ctx, write: "os_compute_api:servers:update")
+        let body = try await Self.wrapped(req, "server", ctx)
+        var allowed: Set<String> = ["name", "accessIPv4", "accessIPv6", "OS-DCF:diskConfig"]
+        if ctx.at(19) { allowed.insert("description") }
+        if ctx.at(90) { allowed.insert("hostname") }
+        try body.only(allowed)
+        let name = try body.string("name", min: 1, max: 255, trimmed: true)
+        let description: String?? = body.has("description") ? .some(try body.string("description", nullable: true)) : nil
+        let hostname = try body.string("hostname", min: 1, max: 63)
+        let updated = try await Self.mapped {
+            try await store.updateServer(s.instance.uuid, name: name, description: description, hostname: hostname)
         }
-        var marker: UUID?
-        if let m = q["marker"] {
-            guard let u = UUID(uuidString: String(m)) else { throw NovaError.badRequest("marker [\(m)] not found") }
-            marker = u
-        }
-        let list: [InstanceRecord]
-        do {
-            list = try await store.instances(InstanceQuery(projectID: Self.projectID, limit: limit, marker: marker))
-        } catch StoreError.notFound {
-            throw NovaError.badRequest("marker [\(marker?.uuidString.lowercased() ?? "")] not found")
-        }
-        let base = Self.baseURL(req)
-        var faults: [UUID: InstanceFault] = [:]
-        if detail {
-            for i in list where i.vmState == .error { faults[i.uuid] = try await store.latestFault(i.uuid) }
-        }
-        var out: [String: JSON] = ["servers": .array(list.map {
-            detail ? ServerView.detail($0, base: base, fault: faults[$0.uuid], defaultAZ: defaultAZ)
-                : ServerView.brief($0, base: base)
-        })]
-        if list.count == limit, limit > 0, let last = list.last {
-            let path = detail ? "servers/detail" : "servers"
-            out["servers_links"] = [["rel": "next",
-                                     "href": .string("\(base)/v2.1/\(path)?limit=\(limit)&marker=\(last.uuid.uuidString.lowercased())")]]
-        }
-        return try json(.ok, .object(out))
+        let groups = ctx.at(71) ? try await store.serverGroup(forInstance: s.instance.uuid).map { [$0.uuid] } ?? [] : nil
+        return try json(.ok, ["server": ServerView.detail(updated, try await viewContext(req, ctx), fault: nil,
+                                                          groups: groups, hints: updated.fields.schedulerHints)])
     }
 
     // MARK: delete
 
     /// Nova's delete: local delete when the instance never reached a host or its compute is down,
     /// otherwise `task_state = deleting` and a `terminate_instance` cast to the compute.
-    func deleteServer(_ id: String?) async throws -> Response {
-        let i = try await instance(id)
-        if i.taskState == .deleting { return empty(.noContent) }
+    func deleteServer(_ s: APIServer, _ ctx: NimbusRequestContext) async throws {
+        let i = s.instance
+        if s.fields.lockedBy != nil, !ctx.auth.isAdmin {
+            throw NovaError.conflict("Instance \(i.uuid.uuidString.lowercased()) is locked")
+        }
+        if i.taskState == .deleting { return }
         let rid = RequestContext.requestID ?? RequestContext.newRequestID()
-        try await store.startAction(i.uuid, action: "delete", requestID: rid, userID: Self.userID,
+        try await store.startAction(i.uuid, action: "delete", requestID: rid, userID: ctx.auth.userID,
                                     projectID: i.projectID)
+        try await store.removeMember(i.uuid)
         guard let host = i.host else {
             try await store.markDeleted(i.uuid)
-            return empty(.noContent)
+            return
         }
         let service = try await store.services(binary: "nova-compute", host: host).first
         if !isUp(service) {
             try await store.markDeleted(i.uuid)
-            return empty(.noContent)
+            return
         }
         let updated = try await store.updateInstance(i.uuid, InstanceUpdate(taskState: .some(.deleting)))
         do {
@@ -143,7 +184,6 @@ extension ComputeAPI {
             // The compute cannot be reached: delete locally, as Nova does for a down host.
             try await store.markDeleted(i.uuid)
         }
-        return empty(.noContent)
     }
 }
 

@@ -33,7 +33,9 @@ public final class AllInOne: Sendable {
         var computes: [String: (Task<Void, any Error>, ServiceGroup)] = [:]
     }
 
-    public init(runtime: NimbusRuntime, fakeHosts: Int) throws {
+    /// The compute API validates tokens with `tokenValidator`, or with the identity services' validator when
+    /// `[api] auth_strategy = keystone`; with `noauth2` (and no validator given) every caller is admin.
+    public init(runtime: NimbusRuntime, fakeHosts: Int, tokenValidator: (any TokenValidator)? = nil) throws {
         self.runtime = runtime
         store = try runtime.openStore(migrate: true)
         identityImage = try IdentityImageServices(runtime: runtime, store: store)
@@ -41,7 +43,10 @@ public final class AllInOne: Sendable {
         let driver = runtime.config.string("DEFAULT", "compute_driver", default: "fake.FakeDriver")
         computeHosts = driver == "fake.FakeDriver" && fakeHosts > 0
             ? (1...fakeHosts).map { "fake-\($0)" } : [runtime.host]
-        api = try ComputeAPI(store: store, transport: transport, config: runtime.config, logger: runtime.logger)
+        api = try ComputeAPI(store: store, transport: transport, config: runtime.config, logger: runtime.logger,
+                             validator: tokenValidator
+                                 ?? (runtime.config.string("api", "auth_strategy", default: "noauth2") == "keystone"
+                                     ? identityImage.validator : nil))
         scheduler = try SchedulerManager(store: store, registry: runtime.registry, config: runtime.config,
                                          logger: runtime.logger)
         var conductor = try ConductorManager(store: store, transport: transport, config: runtime.config,

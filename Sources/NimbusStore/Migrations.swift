@@ -108,6 +108,7 @@ enum Migrations {
         }
         m.registerMigration("002_aggregates_server_groups", migrate: aggregatesAndServerGroups)
         m.registerMigration("003_identity_images", migrate: identityAndImages)
+        m.registerMigration("004_compute_api", migrate: computeAPI)
         return m
     }
 }

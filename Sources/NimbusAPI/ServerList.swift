@@ -1,0 +1,159 @@
+import Foundation
+import Hummingbird
+import NimbusKernel
+import NimbusStore
+
+/// `GET /servers` and `/servers/detail`: Nova's filters, sort keys, paging and `all_tenants`.
+extension ComputeAPI {
+    /// Query parameters Nova's list schema knows (from 2.75 anything else is a 400).
+    static let serverListParams: Set<String> = [
+        "user_id", "project_id", "tenant_id", "launch_index", "image_ref", "image", "kernel_id", "ramdisk_id",
+        "hostname", "key_name", "power_state", "vm_state", "task_state", "host", "node", "flavor", "reservation_id",
+        "launched_at", "terminated_at", "availability_zone", "name", "display_name", "description",
+        "display_description", "locked_by", "uuid", "root_device_name", "config_drive", "access_ip_v4",
+        "access_ip_v6", "auto_disk_config", "progress", "sort_key", "sort_dir", "all_tenants", "soft_deleted",
+        "deleted", "status", "changes-since", "changes-before", "ip", "ip6", "created_at", "block_device_mapping",
+        "services", "metadata", "system_metadata", "info_cache", "security_groups", "pci_devices", "limit", "marker",
+        "tags", "tags-any", "not-tags", "not-tags-any", "locked", "updated_at", "pinned_availability_zone",
+    ]
+
+    /// Sort keys Nova accepts, mapped to our columns (keys without a column here sort by creation).
+    static let sortColumns: [String: String] = [
+        "created_at": "created_at", "updated_at": "updated_at", "display_name": "display_name", "uuid": "uuid",
+        "vm_state": "vm_state", "task_state": "task_state", "power_state": "power_state", "host": "host",
+        "node": "node", "launched_at": "launched_at", "terminated_at": "terminated_at", "project_id": "project_id",
+        "user_id": "user_id", "availability_zone": "availability_zone", "key_name": "key_name",
+        "launch_index": "launch_index", "image_ref": "image_ref", "hostname": "hostname", "locked_by": "locked_by",
+        "display_description": "description", "access_ip_v4": "created_at", "access_ip_v6": "created_at",
+        "auto_disk_config": "created_at", "config_drive": "created_at", "instance_type_id": "created_at",
+        "kernel_id": "created_at", "ramdisk_id": "created_at", "progress": "created_at",
+        "root_device_name": "created_at",
+    ]
+
+    /// Status filter values → vm_states (Nova's `task_and_vm_state_from_status`).
+    static let statusStates: [String: [String]] = [
+        "ACTIVE": ["active"], "BUILD": ["building"], "SHUTOFF": ["stopped"], "PAUSED": ["paused"],
+        "SUSPENDED": ["suspended"], "ERROR": ["error"], "DELETED": ["deleted"], "SOFT_DELETED": ["soft-delete"],
+        "RESCUE": ["rescued"], "VERIFY_RESIZE": ["resized"], "SHELVED": ["shelved"],
+        "SHELVED_OFFLOADED": ["shelved_offloaded"], "REBOOT": ["active"], "HARD_REBOOT": ["active"],
+        "MIGRATING": ["active", "paused"], "RESIZE": ["active", "stopped"], "REBUILD": ["active", "stopped", "error"],
+        "PASSWORD": ["active"], "REVERT_RESIZE": ["resized"], "UNKNOWN": [],
+    ]
+
+    func listServers(_ req: Request, _ ctx: NimbusRequestContext, detail: Bool) async throws -> Response {
+        try Policy.reader(ctx, "os_compute_api:servers:index")
+        let q = Self.query(req)
+        if ctx.at(75), let bad = q.keys.sorted().first(where: { !Self.serverListParams.contains($0) }) {
+            throw NovaError.badRequest("Invalid input for query parameters \(bad). Additional properties are not allowed ('\(bad)' was unexpected)")
+        }
+        func one(_ k: String) -> String? { q[k]?.last }
+        let (limit, marker) = try page(q)
+        var lq = ServerListQuery()
+        let admin = ctx.auth.isAdmin
+        let allTenants = one("all_tenants").map { !["0", "false", "no", "off"].contains($0.lowercased()) } ?? false
+        if allTenants, !admin {
+            throw Policy.denied("os_compute_api:servers:\(detail ? "detail" : "index"):get_all_tenants")
+        }
+        // Non-admins always list their own project; admin-only filters are dropped for them, as Nova does.
+        lq.projectID = allTenants ? (admin ? one("project_id") ?? one("tenant_id") : nil) : ctx.auth.projectID
+        if admin {
+            lq.host = one("host")
+            lq.node = one("node")
+            if let d = one("deleted"), ["true", "1", "yes"].contains(d.lowercased()) { lq.includeDeleted = true; lq.vmStates = ["deleted", "soft-delete"] }
+        }
+        lq.userID = one("user_id")
+        lq.flavorID = one("flavor")
+        lq.imageRef = one("image") ?? one("image_ref")
+        lq.availabilityZone = one("availability_zone")
+        lq.reservationID = one("reservation_id")
+        lq.keyName = one("key_name")
+        if let v = q["vm_state"] { lq.vmStates = v }
+        if let s = q["status"] {
+            var states: [String] = []
+            for st in s {
+                guard let m = Self.statusStates[st.uppercased()] else {
+                    throw NovaError.badRequest("Invalid status value")
+                }
+                states += m
+            }
+            lq.vmStates = states
+        }
+        func tags(_ k: String) -> [String] { (q[k] ?? []).flatMap { $0.split(separator: ",").map(String.init) } }
+        lq.tagsAll = tags("tags"); lq.tagsAny = tags("tags-any")
+        lq.notTagsAll = tags("not-tags"); lq.notTagsAny = tags("not-tags-any")
+        if ctx.at(73), let l = one("locked") {
+            guard let b = ["true": true, "false": false, "1": true, "0": false][l.lowercased()] else {
+                throw NovaError.badRequest("Invalid input for query parameters locked. Value: \(l).")
+            }
+            lq.lockedOnly = b
+        }
+        if let c = one("changes-since") {
+            guard let d = Self.parseTime(c) else { throw NovaError.badRequest("Invalid input for query parameters changes-since. Value: \(c). '\(c)' is not a 'date-time'") }
+            lq.changesSince = d
+            lq.includeDeleted = true
+        }
+        let keys = q["sort_key"] ?? [], dirs = q["sort_dir"] ?? []
+        for (n, k) in keys.enumerated() {
+            guard let col = Self.sortColumns[k] else {
+                throw NovaError.badRequest("Invalid input for query parameters sort_key. Value: \(k).")
+            }
+            let dir = n < dirs.count ? dirs[n] : (dirs.last ?? "desc")
+            guard dir == "asc" || dir == "desc" else {
+                throw NovaError.badRequest("Invalid input for query parameters sort_dir. Value: \(dir).")
+            }
+            if !lq.sort.contains(where: { $0.column == col }) { lq.sort.append((col, dir == "desc")) }
+        }
+        var servers = try await store.apiServers(lq)
+        // Nova's name filter is a regular expression (searched, not anchored).
+        if let name = one("name") ?? one("display_name") {
+            let re = try? NSRegularExpression(pattern: name)
+            servers = servers.filter { s in
+                guard let re else { return s.instance.name.contains(name) }
+                return re.firstMatch(in: s.instance.name, range: NSRange(s.instance.name.startIndex..., in: s.instance.name)) != nil
+            }
+        }
+        if let st = q["status"]?.map({ $0.uppercased() }), !st.contains("DELETED") {
+            servers = servers.filter { st.contains($0.instance.status) }
+        }
+        if let u = one("uuid") { servers = servers.filter { $0.instance.uuid.uuidString.lowercased() == u.lowercased() } }
+        if let h = one("hostname") { servers = servers.filter { $0.fields.hostname == h } }
+        if let ip = one("ip") ?? one("ip6"), !ip.isEmpty { servers = [] }  // no server has an address: no networking
+        if let m = marker {
+            guard let idx = servers.firstIndex(where: { $0.instance.uuid.uuidString.lowercased() == m.lowercased() }) else {
+                throw NovaError.badRequest("marker [\(m)] not found")
+            }
+            servers = Array(servers[(idx + 1)...])
+        }
+        let page = Array(servers.prefix(limit))
+        let base = Self.baseURL(req)
+        var out: [String: JSON]
+        if detail {
+            let v = try await viewContext(req, ctx)
+            var faults: [UUID: InstanceFault] = [:]
+            for s in page where s.instance.vmState == .error { faults[s.instance.uuid] = try await store.latestFault(s.instance.uuid) }
+            out = ["servers": .array(page.map {
+                ServerView.detail($0, v, fault: faults[$0.instance.uuid], hints: $0.fields.schedulerHints)
+            })]
+        } else {
+            out = ["servers": .array(page.map { ServerView.brief($0.instance, base: base) })]
+        }
+        if page.count == limit, limit > 0, let last = page.last {
+            let path = detail ? "servers/detail" : "servers"
+            out["servers_links"] = [["rel": "next",
+                                     "href": .string("\(base)/v2.1/\(path)?limit=\(limit)&marker=\(last.instance.uuid.uuidString.lowercased())")]]
+        }
+        return try json(.ok, .object(out))
+    }
+
+    /// ISO 8601 as Nova's `changes-since` accepts it (with or without zone and fraction).
+    static func parseTime(_ s: String) -> Date? {
+        let f = ISO8601DateFormatter()
+        for opts: ISO8601DateFormatter.Options in [[.withInternetDateTime, .withFractionalSeconds], [.withInternetDateTime]] {
+            f.formatOptions = opts
+            if let d = f.date(from: s) { return d }
+        }
+        let z = s.hasSuffix("Z") || s.contains("+") ? s : s + "Z"
+        f.formatOptions = [.withInternetDateTime]
+        return f.date(from: z)
+    }
+}

@@ -1,0 +1,261 @@
+import Foundation
+import GRDB
+import NimbusKernel
+
+/// Server fields only the compute API reads and writes (migration 004).
+public struct ServerAPIFields: Sendable, Hashable {
+    /// "owner" or "admin" when locked (Nova's `locked_by`), nil when unlocked.
+    public var lockedBy: String?
+    public var lockedReason: String?
+    public var description: String?
+    public var hostname: String?
+    public var tags: [String]
+    /// The create request's scheduler hints (from its request spec), shown at 2.100.
+    public var schedulerHints: [String: [String]] = [:]
+
+    public init(lockedBy: String? = nil, lockedReason: String? = nil, description: String? = nil,
+                hostname: String? = nil, tags: [String] = []) {
+        self.lockedBy = lockedBy
+        self.lockedReason = lockedReason
+        self.description = description
+        self.hostname = hostname
+        self.tags = tags
+    }
+}
+
+/// A server as the API shows it: the instance row plus the API-only fields.
+public struct APIServer: Sendable {
+    public var instance: InstanceRecord
+    public var fields: ServerAPIFields
+}
+
+/// Filters, sort and page of `GET /servers[/detail]` the store applies in SQL (the rest the API applies).
+public struct ServerListQuery: Sendable {
+    public var projectID: String?
+    public var host: String?
+    public var node: String?
+    public var vmStates: [String]?
+    public var flavorID: String?
+    public var imageRef: String?
+    public var availabilityZone: String?
+    public var reservationID: String?
+    public var keyName: String?
+    public var userID: String?
+    public var lockedOnly: Bool?
+    public var tagsAll: [String] = []
+    public var tagsAny: [String] = []
+    public var notTagsAll: [String] = []
+    public var notTagsAny: [String] = []
+    public var changesSince: Date?
+    public var includeDeleted = false
+    /// Column names (already validated by the API) with descending flags; empty = created_at desc, uuid desc.
+    public var sort: [(column: String, descending: Bool)] = []
+
+    public init() {}
+}
+
+/// A create refused by quota (Nova answers 403 "Quota exceeded for …").
+public struct QuotaExceeded: Error, Sendable {
+    public var resource: String
+    public var requested: Int
+    public var used: Int
+    public var allowed: Int
+}
+
+extension NimbusStore {
+    /// Creates the servers of one request atomically: the quota check (instances, cores, ram and the
+    /// server group's members), the rows, their specs, `create` actions and group membership, or nothing.
+    public func createServers(_ instances: [InstanceRecord], fields: ServerAPIFields, spec: RequestSpec,
+                              requestID: String, group: UUID?, limits: [String: Int]) async throws {
+        let specJSON = try JSONColumn.encode(spec)
+        try await db.write { db in
+            if let first = instances.first {
+                let u = try Self.projectUsage(db, project: first.projectID)
+                let flavor = first.flavor
+                let n = instances.count
+                for (res, used, add) in [("instances", u.instances, n), ("cores", u.cores, n * flavor.vcpus),
+                                         ("ram", u.ram, n * flavor.memoryMB)] {
+                    if let limit = limits[res], limit >= 0, used + add > limit {
+                        throw QuotaExceeded(resource: res, requested: add, used: used, allowed: limit)
+                    }
+                }
+            }
+            var groupID: Int?
+            if let group {
+                let g = try Self.serverGroup(db, uuid: group)
+                groupID = g.id
+                let live = try Int.fetchOne(db, sql: """
+                    SELECT COUNT(*) FROM instance_group_members m JOIN instances i ON i.uuid = m.instance_uuid
+                    WHERE m.group_id = ? AND i.deleted = 0
+                    """, arguments: [g.id]) ?? 0
+                if let limit = limits["server_group_members"], limit >= 0, live + instances.count > limit {
+                    throw QuotaExceeded(resource: "server_group_members", requested: instances.count, used: live,
+                                        allowed: limit)
+                }
+            }
+            let tags = try JSONColumn.encode(fields.tags)
+            for i in instances {
+                try db.cachedStatement(sql: """
+                    INSERT INTO instances (uuid, display_name, project_id, user_id, flavor, image_ref, vm_state,
+                      task_state, power_state, host, node, availability_zone, reservation_id, launch_index, key_name,
+                      metadata, user_data, created_at, updated_at, description, hostname, tags)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """).execute(arguments: [i.uuid.db, i.name, i.projectID, i.userID, try JSONColumn.encode(i.flavor),
+                                             i.imageRef, i.vmState.rawValue, i.taskState?.rawValue,
+                                             i.powerState.rawValue, i.host, i.node, i.availabilityZone,
+                                             i.reservationID, i.launchIndex, i.keyName,
+                                             try JSONColumn.encode(i.metadata), i.userData, i.createdAt.dbValue,
+                                             i.createdAt.dbValue, fields.description,
+                                             Self.hostname(i.name, index: instances.count > 1 ? i.launchIndex + 1 : nil),
+                                             tags])
+                try db.cachedStatement(sql: "INSERT INTO request_specs (instance_uuid, spec) VALUES (?, ?)")
+                    .execute(arguments: [i.uuid.db, specJSON])
+                try db.cachedStatement(sql: """
+                    INSERT INTO instance_actions (instance_uuid, action, request_id, user_id, project_id, start_time)
+                    VALUES (?, 'create', ?, ?, ?, ?)
+                    """).execute(arguments: [i.uuid.db, requestID, i.userID, i.projectID, i.createdAt.dbValue])
+                if let groupID {
+                    try db.execute(sql: """
+                        INSERT OR IGNORE INTO instance_group_members (group_id, instance_uuid, created_at)
+                        VALUES (?, ?, ?)
+                        """, arguments: [groupID, i.uuid.db, i.createdAt.dbValue])
+                }
+            }
+        }
+    }
+
+    /// Nova's sanitized hostname: lowercase, [a-z0-9-], at most 63 characters ("-N" per multi-create member).
+    static func hostname(_ name: String, index: Int?) -> String {
+        var s = String(name.lowercased().map { $0.isLetter || $0.isNumber || $0 == "-" ? $0 : "-" }
+            .filter { $0.isASCII })
+        s = String(s.drop(while: { $0 == "-" || $0 == "." }))
+        if s.isEmpty { s = "server" }
+        if let index { s += "-\(index)" }
+        return String(s.prefix(63))
+    }
+
+    /// A live server with its API fields, or nil.
+    public func apiServer(_ uuid: UUID) async throws -> APIServer? {
+        try await db.read { db in
+            var cache: [String: Flavor] = [:]
+            return try Row.fetchOne(try db.cachedStatement(sql: """
+                \(Self.serverSelect) WHERE uuid = ? AND deleted = 0
+                """), arguments: [uuid.db]).map { try Self.apiServer($0, flavors: &cache) }
+        }
+    }
+
+    /// Servers matching the SQL-side filters, in the requested order (marker and limit are the caller's).
+    public func apiServers(_ q: ServerListQuery) async throws -> [APIServer] {
+        try await db.read { db in
+            var sql = Self.serverSelect + " WHERE 1 = 1"
+            var args: [any DatabaseValueConvertible] = []
+            if !q.includeDeleted { sql += " AND deleted = 0" }
+            func eq(_ column: String, _ v: String?) {
+                if let v { sql += " AND \(column) = ?"; args.append(v) }
+            }
+            eq("project_id", q.projectID); eq("host", q.host); eq("node", q.node); eq("image_ref", q.imageRef)
+            eq("availability_zone", q.availabilityZone); eq("reservation_id", q.reservationID)
+            eq("key_name", q.keyName); eq("user_id", q.userID)
+            if let f = q.flavorID { sql += " AND json_extract(flavor, '$.id') = ?"; args.append(f) }
+            if let states = q.vmStates {
+                sql += " AND vm_state IN (\(states.map { _ in "?" }.joined(separator: ",")))"
+                args += states
+            }
+            if let locked = q.lockedOnly { sql += locked ? " AND locked_by IS NOT NULL" : " AND locked_by IS NULL" }
+            if let since = q.changesSince { sql += " AND COALESCE(updated_at, created_at) >= ?"; args.append(since.dbValue) }
+            let hasTag = "EXISTS (SELECT 1 FROM json_each(instances.tags) WHERE value = ?)"
+            for t in q.tagsAll { sql += " AND \(hasTag)"; args.append(t) }
+            if !q.tagsAny.isEmpty {
+                sql += " AND (" + q.tagsAny.map { _ in hasTag }.joined(separator: " OR ") + ")"
+                args += q.tagsAny
+            }
+            if !q.notTagsAll.isEmpty {
+                sql += " AND NOT (" + q.notTagsAll.map { _ in hasTag }.joined(separator: " AND ") + ")"
+                args += q.notTagsAll
+            }
+            for t in q.notTagsAny { sql += " AND NOT \(hasTag)"; args.append(t) }
+            let order = q.sort.isEmpty ? [("created_at", true), ("uuid", true)] : q.sort + [("uuid", q.sort[0].descending)]
+            sql += " ORDER BY " + order.map { "\($0.0) \($0.1 ? "DESC" : "ASC")" }.joined(separator: ", ")
+            var cache: [String: Flavor] = [:]
+            return try Row.fetchAll(db, sql: sql, arguments: StatementArguments(args)).map {
+                try Self.apiServer($0, flavors: &cache)
+            }
+        }
+    }
+
+    static let serverSelect = """
+        SELECT instances.*, json_extract(r.spec, '$.schedulerHints') AS hints FROM instances
+        LEFT JOIN request_specs r ON r.instance_uuid = instances.uuid
+        """
+
+    /// Decodes a row; flavors repeat across a listing, so each distinct flavor JSON is decoded once.
+    static func apiServer(_ row: Row, flavors: inout [String: Flavor]) throws -> APIServer {
+        func date(_ c: String) -> Date? { (row[c] as Double?).map(Date.init(db:)) }
+        let flavorJSON: String = row["flavor"]
+        let flavor: Flavor
+        if let f = flavors[flavorJSON] { flavor = f } else {
+            flavor = try JSONColumn.decode(Flavor.self, flavorJSON)
+            flavors[flavorJSON] = flavor
+        }
+        let metaJSON: String = row["metadata"]
+        let tagsJSON: String = row["tags"]
+        let i = InstanceRecord(
+            uuid: UUID(uuidString: row["uuid"])!, name: row["display_name"], projectID: row["project_id"],
+            userID: row["user_id"], flavor: flavor, imageRef: row["image_ref"],
+            vmState: VMState(rawValue: row["vm_state"]) ?? .error,
+            taskState: (row["task_state"] as String?).flatMap(TaskState.init(rawValue:)),
+            powerState: PowerState(rawValue: row["power_state"]) ?? .noState, host: row["host"], node: row["node"],
+            availabilityZone: row["availability_zone"], reservationID: row["reservation_id"],
+            launchIndex: row["launch_index"], keyName: row["key_name"],
+            metadata: metaJSON == "{}" ? [:] : try JSONColumn.decode([String: String].self, metaJSON),
+            userData: row["user_data"], createdAt: Date(db: row["created_at"]), updatedAt: date("updated_at"),
+            launchedAt: date("launched_at"), terminatedAt: date("terminated_at"), deletedAt: date("deleted_at"))
+        var fields = ServerAPIFields(
+            lockedBy: row["locked_by"], lockedReason: row["locked_reason"], description: row["description"],
+            hostname: row["hostname"], tags: tagsJSON == "[]" ? [] : try JSONColumn.decode([String].self, tagsJSON))
+        if let hints = row["hints"] as String?, hints != "{}" {
+            fields.schedulerHints = (try? JSONColumn.decode([String: [String]].self, hints)) ?? [:]
+        }
+        return APIServer(instance: i, fields: fields)
+    }
+
+    /// Updates API-owned fields of a live server; nil arguments leave a field as is.
+    @discardableResult
+    public func updateServer(_ uuid: UUID, name: String? = nil, description: String?? = nil,
+                             hostname: String? = nil, metadata: [String: String]? = nil, tags: [String]? = nil,
+                             lock: (by: String?, reason: String?)? = nil) async throws -> APIServer {
+        try await db.write { db in
+            var sets: [String] = []
+            var args: [any DatabaseValueConvertible] = []
+            func set(_ c: String, _ v: (any DatabaseValueConvertible)?) { sets.append("\(c) = ?"); args.append(v ?? DatabaseValue.null) }
+            if let name { set("display_name", name) }
+            if let description { set("description", description) }
+            if let hostname { set("hostname", hostname) }
+            if let metadata { set("metadata", try JSONColumn.encode(metadata)) }
+            if let tags { set("tags", try JSONColumn.encode(tags)) }
+            if let lock { set("locked_by", lock.by); set("locked_reason", lock.reason) }
+            set("updated_at", Date().dbValue)
+            args.append(uuid.db)
+            try db.execute(sql: "UPDATE instances SET \(sets.joined(separator: ", ")) WHERE uuid = ? AND deleted = 0",
+                           arguments: StatementArguments(args))
+            guard db.changesCount == 1,
+                  let row = try Row.fetchOne(db, sql: Self.serverSelect + " WHERE uuid = ?", arguments: [uuid.db])
+            else { throw StoreError.notFound(kind: "Instance", id: uuid.db) }
+            var cache: [String: Flavor] = [:]
+            return try Self.apiServer(row, flavors: &cache)
+        }
+    }
+
+    /// Servers of a project (or all) alive at some point in [start, end] (os-simple-tenant-usage).
+    public func usageServers(project: String?, start: Date, end: Date) async throws -> [InstanceRecord] {
+        try await db.read { db in
+            var sql = """
+                SELECT * FROM instances WHERE created_at <= ? AND (terminated_at IS NULL OR terminated_at >= ?)
+                """
+            var args: [any DatabaseValueConvertible] = [end.dbValue, start.dbValue]
+            if let project { sql += " AND project_id = ?"; args.append(project) }
+            sql += " ORDER BY created_at, uuid"
+            return try Row.fetchAll(db, sql: sql, arguments: StatementArguments(args)).map(InstanceRecord.init(row:))
+        }
+    }
+}
