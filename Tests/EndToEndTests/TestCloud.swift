@@ -30,6 +30,8 @@ final class TestCloud: Sendable {
             "DEFAULT.host": "controller-\(id)",
             "DEFAULT.rpc_response_timeout": "10",
             "fake.vcpus": "8", "fake.memory_mb": "8704", "fake.local_gb": "100",
+            // These tests boot more than Nova's default quotas (10 instances, 20 cores) allow.
+            "quota.instances": "-1", "quota.cores": "-1", "quota.ram": "-1",
         ]
         settings.merge(overrides) { _, new in new }
         var logger = Logger(label: "e2e")

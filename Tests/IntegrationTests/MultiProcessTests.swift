@@ -31,6 +31,10 @@ import Testing
             [fake]
             vcpus = 16
             memory_mb = 16896
+            [quota]
+            instances = -1
+            cores = -1
+            ram = -1
             [zmq]
             curve_enabled = true
             topic_endpoints = scheduler=127.0.0.1:\(schedulerPort)
