@@ -6,6 +6,11 @@ set -u
 getent group kvm >/dev/null || groupadd -r kvm
 getent group libvirt-qemu >/dev/null || groupadd -r libvirt-qemu
 id libvirt-qemu >/dev/null 2>&1 || useradd -r -g libvirt-qemu -G kvm -d /var/lib/libvirt -s /usr/sbin/nologin libvirt-qemu
+# /dev/kvm as udev would leave it (group kvm, 0660). Without udev it stays root-only 0600: libvirt's QEMU
+# capability probe (run as root) sees KVM, its per-lookup validity check (as libvirt-qemu) does not, so the
+# capabilities cache is thrown away and QEMU re-probed on every domain lookup/define (~50 s here each time).
+id -nG libvirt-qemu | grep -qw kvm || usermod -aG kvm libvirt-qemu
+if [ -c /dev/kvm ]; then chgrp kvm /dev/kvm && chmod 0660 /dev/kvm; fi
 mkdir -p /var/log/libvirt /var/lib/libvirt /run/libvirt
 pgrep -x virtlogd >/dev/null || virtlogd -d
 pgrep -x libvirtd >/dev/null || libvirtd -d
