@@ -94,5 +94,46 @@ public enum VirtDriverConformance {
             } catch VirtDriverError.instanceExists {}
             try await d.destroy(g.instance)
         },
+        Check("every operation on an unknown guest is instanceNotFound") { make in
+            let d = try await make()
+            try await d.initHost()
+            let ghost = guest("conf-unknown").instance
+            func expectNotFound(_ what: String, _ op: () async throws -> Void) async throws {
+                do {
+                    try await op()
+                    try require(false, what, "succeeded on an unknown guest")
+                } catch VirtDriverError.instanceNotFound(let id) {
+                    try require(id == ghost.uuid, what, "instanceNotFound names \(id), not the guest")
+                }
+            }
+            try await expectNotFound("info") { _ = try await d.instanceInfo(ghost) }
+            try await expectNotFound("soft reboot") { try await d.reboot(ghost, hard: false) }
+            try await expectNotFound("hard reboot") { try await d.reboot(ghost, hard: true) }
+            try await expectNotFound("power off") { try await d.powerOff(ghost) }
+            if let p = d as? any PausableDriver {
+                try await expectNotFound("pause") { try await p.pause(ghost) }
+                try await expectNotFound("unpause") { try await p.unpause(ghost) }
+            }
+            if let s = d as? any SuspendableDriver {
+                try await expectNotFound("suspend") { try await s.suspend(ghost) }
+                try await expectNotFound("resume") { try await s.resume(ghost) }
+            }
+            if let c = d as? any ConsoleOutputDriver {
+                try await expectNotFound("console output") { _ = try await c.consoleOutput(ghost) }
+            }
+            if let v = d as? any VNCConsoleDriver {
+                try await expectNotFound("vnc console") { _ = try await v.vncConsole(ghost) }
+            }
+        },
+        Check("info reports the flavor's vCPUs and memory") { make in
+            let d = try await make()
+            try await d.initHost()
+            let g = guest("conf-info")
+            try await d.spawn(g)
+            let info = try await d.instanceInfo(g.instance)
+            try require(info.vcpus == g.instance.flavor.vcpus && info.memoryMB == g.instance.flavor.memoryMB, "info",
+                        "vcpus \(info.vcpus) memory \(info.memoryMB), flavor \(g.instance.flavor.vcpus)/\(g.instance.flavor.memoryMB)")
+            try await d.destroy(g.instance)
+        },
     ]
 }
