@@ -214,7 +214,7 @@ let package = Package(
         ),
         .testTarget(
             name: "LibvirtDriverTests",
-            dependencies: ["NimbusKernel", "NimbusKernelTestKit", "LibvirtVirtDriver",
+            dependencies: ["NimbusKernel", "NimbusKernelTestKit", "LibvirtVirtDriver", "CLibvirt",
                            .product(name: "Logging", package: "swift-log")]
         ),
         .testTarget(

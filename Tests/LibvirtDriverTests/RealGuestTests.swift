@@ -11,6 +11,10 @@ enum RealQEMU {
     static let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().path
     static let guestDir = NSTemporaryDirectory() + "nimbus-test-guest"
+    /// Direct kernel boot of the tiny guest (image properties, as Nova's kernel_id/ramdisk_id/os_command_line).
+    static var bootProperties: [String: String] {
+        ["kernel": "\(guestDir)/vmlinuz", "ramdisk": "\(guestDir)/initrd.gz", "os_command_line": "console=ttyS0 quiet panic=-1"]
+    }
 
     static func sh(_ script: String, _ args: [String] = []) -> (Int32, String) {
         let p = Process()
@@ -55,10 +59,12 @@ struct RealGuestTests {
         #expect(host.memoryMB == (memTotalKiB ?? 0) / 1024)  // the whole host, not one NUMA cell
 
         let guest = Make.instance("real-guest", flavor: Flavor(id: "t", name: "tiny", memoryMB: 256, vcpus: 1, rootGB: 0))
+        let events = d.lifecycleEvents()
+        // Until the first stop (the hard reboot's destroy); QEMU guests also report resumed right after started.
+        async let stopped = LibvirtEventsTests.collect(events, for: guest.uuid, until: .shutdown)
         let started = ContinuousClock.now
-        try await d.spawn(SpawnRequest(instance: guest, imageProperties: [
-            "kernel": "\(RealQEMU.guestDir)/vmlinuz", "ramdisk": "\(RealQEMU.guestDir)/initrd.gz",
-            "os_command_line": "console=ttyS0 quiet panic=-1"]))
+        try await d.spawn(SpawnRequest(instance: guest, imageProperties: RealQEMU.bootProperties))
+        let defined = ContinuousClock.now - started
         func waitForLine() async throws -> Bool {
             let deadline = ContinuousClock.now + .seconds(120)
             while ContinuousClock.now < deadline {
@@ -67,17 +73,26 @@ struct RealGuestTests {
             }
             return false
         }
-        #expect(try await waitForLine())
-        print("real guest: spawn to console line in \(ContinuousClock.now - started)")
-        #expect(try await d.instanceInfo(guest).powerState == .running)
+        do {
+            #expect(try await waitForLine())
+            print("real guest: spawn returned in \(defined), console line after \(ContinuousClock.now - started)")
+            #expect(try await d.instanceInfo(guest).powerState == .running)
 
-        try await d.reboot(guest, hard: true)
-        #expect(try await d.instanceInfo(guest).powerState == .running)
-        #expect(try await waitForLine())
-        try await d.powerOff(guest)  // the busybox guest ignores ACPI: destroyed after shutdown_timeout
-        #expect(try await d.instanceInfo(guest).powerState == .shutdown)
-        try await d.powerOn(guest)
-        #expect(try await d.instanceInfo(guest).powerState == .running)
+            try await d.reboot(guest, hard: true)
+            #expect(try await d.instanceInfo(guest).powerState == .running)
+            #expect(try await waitForLine())
+            try await d.reboot(guest, hard: false)  // busybox ignores ACPI: hard after shutdown_timeout
+            #expect(try await d.instanceInfo(guest).powerState == .running)
+            try await d.powerOff(guest)  // the same: destroyed after shutdown_timeout
+            #expect(try await d.instanceInfo(guest).powerState == .shutdown)
+            let events = await stopped
+            #expect(events.first == .running && events.last == .shutdown, "lifecycle events from libvirtd: \(events)")
+            try await d.powerOn(guest)
+            #expect(try await d.instanceInfo(guest).powerState == .running)
+        } catch {
+            try? await d.destroy(guest)  // leave nothing behind even when a step fails
+            throw error
+        }
 
         try await d.destroy(guest)
         #expect(!(try await d.listInstances().contains(guest.uuid)))

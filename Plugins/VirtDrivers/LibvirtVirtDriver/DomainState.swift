@@ -15,3 +15,17 @@ enum DomainState {
         }
     }
 }
+
+extension DomainState {
+    /// A lifecycle event → the power state it announces, as Nova's host.py `_event_lifecycle_callback`
+    /// maps them (stopped, started, suspended → paused, resumed); other events (defined, undefined,
+    /// shutdown-in-progress, crashed, pmsuspended) announce nothing and the periodic sync covers them.
+    static func transition(event: Int32) -> PowerState? {
+        switch UInt32(event) {
+        case VIR_DOMAIN_EVENT_STOPPED.rawValue: .shutdown
+        case VIR_DOMAIN_EVENT_STARTED.rawValue, VIR_DOMAIN_EVENT_RESUMED.rawValue: .running
+        case VIR_DOMAIN_EVENT_SUSPENDED.rawValue: .paused
+        default: nil
+        }
+    }
+}

@@ -5,6 +5,11 @@ import NimbusKernel
 /// idea without its size): CPU and memory from the flavor, a virtio disk on a qcow2 overlay, a serial
 /// console written to a file, VNC graphics, and Nova-style `<metadata>` naming the instance.
 struct GuestConfig: Sendable {
+    enum Network: Sendable, Hashable {
+        case user  // QEMU user networking: no host setup, outbound only
+        case network(String)  // a libvirt network by name
+    }
+
     var domainType: String  // kvm, qemu, or test for libvirt's test driver
     var name: String
     var uuid: UUID
@@ -12,6 +17,9 @@ struct GuestConfig: Sendable {
     var projectID: String
     var flavor: Flavor
     var diskPath: String?
+    var diskFormat = "qcow2"
+    var diskCache = "none"
+    var network: Network?
     var consoleLogPath: String?
     var vncListen: String?
     var kernel: String?
@@ -33,10 +41,19 @@ struct GuestConfig: Sendable {
         var devices: [XMLNode] = []
         if let diskPath {
             devices.append(XMLNode("disk", [("type", "file"), ("device", "disk")], [
-                XMLNode("driver", [("name", "qemu"), ("type", "qcow2"), ("cache", "none")]),
+                XMLNode("driver", [("name", "qemu"), ("type", diskFormat), ("cache", diskCache)]),
                 XMLNode("source", [("file", diskPath)]),
                 XMLNode("target", [("dev", "vda"), ("bus", "virtio")]),
             ]))
+        }
+        switch network {
+        case .user:
+            devices.append(XMLNode("interface", [("type", "user")], [XMLNode("model", [("type", "virtio")])]))
+        case .network(let name):
+            devices.append(XMLNode("interface", [("type", "network")], [
+                XMLNode("source", [("network", name)]), XMLNode("model", [("type", "virtio")]),
+            ]))
+        case nil: break
         }
         if let consoleLogPath {
             devices.append(XMLNode("serial", [("type", "file")], [

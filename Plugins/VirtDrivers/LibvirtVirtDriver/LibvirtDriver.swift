@@ -6,13 +6,14 @@ import NimbusKernel
 /// Real guests through the libvirt C API (`compute_driver = libvirt.LibvirtDriver`). Each instance is a
 /// domain named `instance-<uuid>` with the instance's UUID; files live under `[libvirt] instances_path/<uuid>`.
 public final class LibvirtDriver: VirtDriver, ConsoleOutputDriver, PausableDriver, SuspendableDriver,
-    VNCConsoleDriver
+    VNCConsoleDriver, LifecycleEventDriver
 {
     public static let name = "libvirt.LibvirtDriver"
     public static var configOptions: [ConfigOption] { LibvirtSettings.options }
 
     let settings: LibvirtSettings
     let connection: LibvirtConnection
+    let events = LifecycleEventHub()
     let host: String
     let logger: Logger
 
@@ -20,7 +21,7 @@ public final class LibvirtDriver: VirtDriver, ConsoleOutputDriver, PausableDrive
         settings = try LibvirtSettings(config: context.config)
         host = context.host ?? ProcessInfo.processInfo.hostName
         logger = context.logger
-        connection = LibvirtConnection(uri: settings.uri, logger: context.logger)
+        connection = LibvirtConnection(uri: settings.uri, logger: context.logger, events: events)
     }
 
     // MARK: helpers (closures run on the connection's libvirt queue)
@@ -70,34 +71,49 @@ public final class LibvirtDriver: VirtDriver, ConsoleOutputDriver, PausableDrive
         return try await connection.perform { conn in try HostInfo.read(conn, computeHost: host, diskPath: path, test: test) }
     }
 
+    /// Defines and starts the domain. On the test hypervisor (no QEMU, no files) only the XML is made; on a
+    /// real one the instance directory gets the disk overlay and the console log. A failure removes what
+    /// spawn made, so the compute manager can reschedule cleanly.
     public func spawn(_ request: SpawnRequest) async throws {
         let i = request.instance
         if (try? await withDomain(i) { _, _ in true }) == true { throw VirtDriverError.instanceExists(i.uuid) }
         var guest = GuestConfig(
             domainType: settings.domainType, name: GuestConfig.domainName(i.uuid), uuid: i.uuid, displayName: i.name,
             projectID: i.projectID, flavor: i.flavor, vncListen: settings.vncListen, cpuMode: settings.cpuMode)
-        if !settings.isTestDriver {
-            let dir = instanceDir(i.uuid)
-            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-            guest.consoleLogPath = (dir as NSString).appendingPathComponent("console.log")
-            if let base = request.imagePath {
-                guest.diskPath = try await DiskImages.overlay(base: base, in: dir, sizeGB: i.flavor.rootGB)
+        guest.network = settings.network
+        let props = request.imageProperties
+        guest.kernel = props["kernel"] ?? settings.kernel
+        guest.ramdisk = props["ramdisk"] ?? (props["kernel"] == nil ? settings.ramdisk : nil)
+        guest.commandLine = props["os_command_line"] ?? settings.commandLine
+        let dir = instanceDir(i.uuid)
+        do {
+            if !settings.isTestDriver {
+                try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+                guest.consoleLogPath = (dir as NSString).appendingPathComponent("console.log")
+                if let image = request.imagePath {
+                    let disk = try await DiskImages.instanceDisk(
+                        image: image, imageRef: i.imageRef, instanceDir: dir, instancesPath: settings.instancesPath,
+                        sizeGB: i.flavor.rootGB, imagesType: settings.imagesType)
+                    guest.diskPath = disk.path
+                    guest.diskFormat = disk.format
+                    guest.diskCache = disk.cache
+                }
             }
-            guest.kernel = request.imageProperties["kernel"]
-            guest.ramdisk = request.imageProperties["ramdisk"]
-            guest.commandLine = request.imageProperties["os_command_line"]
-        }
-        let xml = guest.xml()
-        try await connection.perform { conn in
-            guard let dom = virDomainDefineXML(conn, xml) else {
-                throw VirtDriverError.spawnFailed("\(LibvirtError.last("virDomainDefineXML"))")
+            let xml = guest.xml()
+            try await connection.perform { conn in
+                guard let dom = virDomainDefineXML(conn, xml) else {
+                    throw VirtDriverError.spawnFailed("\(LibvirtError.last("virDomainDefineXML"))")
+                }
+                defer { virDomainFree(dom) }
+                if virDomainCreate(dom) < 0 {
+                    let error = LibvirtError.last("virDomainCreate")
+                    _ = virDomainUndefine(dom)
+                    throw VirtDriverError.spawnFailed("\(error)")
+                }
             }
-            defer { virDomainFree(dom) }
-            if virDomainCreate(dom) < 0 {
-                let error = LibvirtError.last("virDomainCreate")
-                _ = virDomainUndefine(dom)
-                throw VirtDriverError.spawnFailed("\(error)")
-            }
+        } catch {
+            if !settings.isTestDriver { try? FileManager.default.removeItem(atPath: dir) }
+            throw error
         }
         logger.info("spawned domain", metadata: ["instance": "\(i.uuid)", "uri": "\(settings.uri)"])
     }
@@ -116,64 +132,6 @@ public final class LibvirtDriver: VirtDriver, ConsoleOutputDriver, PausableDrive
             // Already gone: destroy is idempotent, as Nova treats InstanceNotFound here.
         }
         if !settings.isTestDriver { try? FileManager.default.removeItem(atPath: instanceDir(instance.uuid)) }
-    }
-
-    public func reboot(_ instance: InstanceRecord, hard: Bool) async throws {
-        if !hard {
-            let soft = try await withDomain(instance) { _, dom in virDomainReboot(dom, 0) == 0 }
-            if soft, try await waitFor(instance, .running) { return }
-            logger.info("soft reboot did not complete; rebooting hard", metadata: ["instance": "\(instance.uuid)"])
-        }
-        try await withDomain(instance) { _, dom in
-            if virDomainIsActive(dom) == 1 { try Self.check(virDomainDestroy(dom), "virDomainDestroy", instance) }
-            try Self.check(virDomainCreate(dom), "virDomainCreate", instance)
-        }
-    }
-
-    /// Polls the domain's state (off the cooperative pool: each poll is one queued libvirt call).
-    func waitFor(_ instance: InstanceRecord, _ wanted: PowerState) async throws -> Bool {
-        let deadline = ContinuousClock.now + .seconds(settings.shutdownTimeout)
-        while ContinuousClock.now < deadline {
-            if try await withDomain(instance, { _, dom in try Self.state(dom) }) == wanted { return true }
-            try await Task.sleep(for: .milliseconds(200))
-        }
-        return false
-    }
-
-    /// Nova's clean shutdown: ACPI first, then destroy when the guest does not stop in time.
-    public func powerOff(_ instance: InstanceRecord) async throws {
-        let asked = try await withDomain(instance) { _, dom in
-            try Self.state(dom) == .shutdown ? false : virDomainShutdown(dom) == 0
-        }
-        if asked, try await waitFor(instance, .shutdown) { return }
-        try await withDomain(instance) { _, dom in
-            if virDomainIsActive(dom) == 1 { try Self.check(virDomainDestroy(dom), "virDomainDestroy", instance) }
-        }
-    }
-
-    public func powerOn(_ instance: InstanceRecord) async throws {
-        try await withDomain(instance) { _, dom in
-            if virDomainIsActive(dom) != 1 { try Self.check(virDomainCreate(dom), "virDomainCreate", instance) }
-        }
-    }
-
-    public func pause(_ instance: InstanceRecord) async throws {
-        try await withDomain(instance) { _, dom in try Self.check(virDomainSuspend(dom), "virDomainSuspend", instance) }
-    }
-
-    public func unpause(_ instance: InstanceRecord) async throws {
-        try await withDomain(instance) { _, dom in try Self.check(virDomainResume(dom), "virDomainResume", instance) }
-    }
-
-    /// Suspend is a managed save (the guest's memory goes to disk), as Nova's libvirt driver does.
-    public func suspend(_ instance: InstanceRecord) async throws {
-        try await withDomain(instance) { _, dom in
-            try Self.check(virDomainManagedSave(dom, 0), "virDomainManagedSave", instance)
-        }
-    }
-
-    public func resume(_ instance: InstanceRecord) async throws {
-        try await withDomain(instance) { _, dom in try Self.check(virDomainCreate(dom), "virDomainCreate", instance) }
     }
 
     public func instanceInfo(_ instance: InstanceRecord) async throws -> InstanceInfo {
@@ -202,26 +160,6 @@ public final class LibvirtDriver: VirtDriver, ConsoleOutputDriver, PausableDrive
                 }
             }
             return out
-        }
-    }
-
-    public func consoleOutput(_ instance: InstanceRecord) async throws -> String {
-        _ = try await withDomain(instance) { _, _ in true }  // unknown instance → instanceNotFound
-        let path = (instanceDir(instance.uuid) as NSString).appendingPathComponent("console.log")
-        guard let data = FileManager.default.contents(atPath: path) else { return "" }
-        return String(decoding: data, as: UTF8.self)
-    }
-
-    public func vncConsole(_ instance: InstanceRecord) async throws -> ConsoleAddress {
-        let listen = settings.vncListen
-        return try await withDomain(instance) { _, dom in
-            guard let raw = virDomainGetXMLDesc(dom, 0) else { throw LibvirtError.last("virDomainGetXMLDesc").driverError(instance) }
-            defer { free(raw) }
-            let xml = String(cString: raw)
-            guard let r = xml.range(of: #"<graphics type='vnc' port='(-?\d+)'"#, options: .regularExpression),
-                  let port = Int(xml[r].split(separator: "'")[3]), port > 0
-            else { throw VirtDriverError.invalidState("the guest has no VNC port (is it running?)") }
-            return ConsoleAddress(host: listen, port: port)
         }
     }
 }

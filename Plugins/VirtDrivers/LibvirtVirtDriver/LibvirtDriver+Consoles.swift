@@ -1,0 +1,35 @@
+import CLibvirt
+import Foundation
+import FoundationXML
+import NimbusKernel
+
+/// Console output (the serial log file), VNC address, lifecycle events.
+extension LibvirtDriver {
+    public func consoleOutput(_ instance: InstanceRecord) async throws -> String {
+        _ = try await withDomain(instance) { _, _ in true }  // unknown instance → instanceNotFound
+        let path = (instanceDir(instance.uuid) as NSString).appendingPathComponent("console.log")
+        guard let data = FileManager.default.contents(atPath: path) else { return "" }
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    public func vncConsole(_ instance: InstanceRecord) async throws -> ConsoleAddress {
+        let listen = settings.vncListen
+        let xml = try await withDomain(instance) { _, dom in
+            guard let raw = virDomainGetXMLDesc(dom, 0) else { throw LibvirtError.last("virDomainGetXMLDesc").driverError(instance) }
+            defer { free(raw) }
+            return String(cString: raw)
+        }
+        // The live XML carries the port libvirt chose (autoport); -1 or absent while the guest is off.
+        let doc = try? XMLDocument(xmlString: xml)
+        let port = (try? doc?.nodes(forXPath: "/domain/devices/graphics[@type='vnc']/@port"))?.first?.stringValue
+        guard let port = port.flatMap({ Int($0) }), port > 0 else {
+            throw VirtDriverError.invalidState("the guest has no VNC port (is it running?)")
+        }
+        return ConsoleAddress(host: listen, port: port)
+    }
+
+    public func lifecycleEvents() -> AsyncStream<LifecycleEvent> {
+        connection.open()  // events flow only while a connection is open
+        return events.stream
+    }
+}
