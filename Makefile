@@ -31,6 +31,8 @@ build: deps
 test: test-deps
 	$(SWIFT) build --build-tests $(BUILD_FLAGS)
 	$(SWIFT) test --skip-build
+	# The unmodified openstack CLI against an all-in-one (venv cached in ~/.cache/nimbus-cli-venv).
+	tests/cli/run.sh
 	# The out-of-tree plugin example builds its own nimbus against this package.
 	cd examples/custom-filter && $(SWIFT) build && $(SWIFT) test
 
