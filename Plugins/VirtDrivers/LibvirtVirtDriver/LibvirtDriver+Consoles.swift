@@ -5,11 +5,16 @@ import NimbusKernel
 
 /// Console output (the serial log file), VNC address, lifecycle events.
 extension LibvirtDriver {
+    static let maxConsoleBytes: UInt64 = 100 * 1024
     public func consoleOutput(_ instance: InstanceRecord) async throws -> String {
         _ = try await withDomain(instance) { _, _ in true }  // unknown instance → instanceNotFound
         let path = (instanceDir(instance.uuid) as NSString).appendingPathComponent("console.log")
-        guard let data = FileManager.default.contents(atPath: path) else { return "" }
-        return String(decoding: data, as: UTF8.self)
+        guard let h = FileHandle(forReadingAtPath: path) else { return "" }
+        defer { try? h.close() }
+        // Only the tail, as Nova (MAX_CONSOLE_BYTES): a guest can log without bound.
+        let end = (try? h.seekToEnd()) ?? 0
+        try? h.seek(toOffset: end > Self.maxConsoleBytes ? end - Self.maxConsoleBytes : 0)
+        return String(decoding: (try? h.readToEnd()) ?? Data(), as: UTF8.self)
     }
 
     public func vncConsole(_ instance: InstanceRecord) async throws -> ConsoleAddress {
