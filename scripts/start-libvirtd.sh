@@ -12,8 +12,10 @@ id libvirt-qemu >/dev/null 2>&1 || useradd -r -g libvirt-qemu -G kvm -d /var/lib
 id -nG libvirt-qemu | grep -qw kvm || usermod -aG kvm libvirt-qemu
 if [ -c /dev/kvm ]; then chgrp kvm /dev/kvm && chmod 0660 /dev/kvm; fi
 mkdir -p /var/log/libvirt /var/lib/libvirt /run/libvirt
-pgrep -x virtlogd >/dev/null || virtlogd -d
-pgrep -x libvirtd >/dev/null || libvirtd -d
+# The daemons must not inherit our stdout/stderr: a caller reading them to EOF (the test harness does)
+# would wait for as long as the daemons live.
+pgrep -x virtlogd >/dev/null || virtlogd -d </dev/null >>/var/log/libvirt/virtlogd.out 2>&1
+pgrep -x libvirtd >/dev/null || libvirtd -d </dev/null >>/var/log/libvirt/libvirtd.out 2>&1
 for _ in $(seq 1 50); do
   virsh -c qemu:///system version >/dev/null 2>&1 && exit 0
   sleep 0.2

@@ -3,7 +3,7 @@ import Testing
 
 /// Issue 4's acceptance: api, scheduler, conductor and three computes as separate processes over ZeroMQ with
 /// CURVE on 127.0.0.1; 30 servers; one compute killed with SIGKILL; a compute with an unknown key refused.
-@Suite(.serialized) struct MultiProcessTests {
+@Suite(.serialized, .timeLimit(.minutes(10))) struct MultiProcessTests {
     let root = NSTemporaryDirectory() + "nimbus-mp-\(UUID().uuidString.prefix(8))"
 
     func write(_ path: String, _ text: String) throws {

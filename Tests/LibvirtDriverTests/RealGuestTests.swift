@@ -16,17 +16,23 @@ enum RealQEMU {
         ["kernel": "\(guestDir)/vmlinuz", "ramdisk": "\(guestDir)/initrd.gz", "os_command_line": "console=ttyS0 quiet panic=-1"]
     }
 
+    /// Runs a script to completion. Its output goes to a file, not a pipe: a daemon the script starts could
+    /// inherit a pipe and keep it open, and reading to EOF would then wait as long as the daemon lives.
     static func sh(_ script: String, _ args: [String] = []) -> (Int32, String) {
+        let log = NSTemporaryDirectory() + "nimbus-\(script)-\(UUID().uuidString.prefix(8)).log"
+        guard FileManager.default.createFile(atPath: log, contents: nil),
+              let out = FileHandle(forWritingAtPath: log) else { return (-1, "cannot create \(log)") }
+        defer { try? FileManager.default.removeItem(atPath: log) }
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/bin/bash")
         p.arguments = ["\(repo)/scripts/\(script)"] + args
-        let pipe = Pipe()
-        p.standardOutput = pipe
-        p.standardError = pipe
+        p.standardInput = FileHandle.nullDevice
+        p.standardOutput = out
+        p.standardError = out
         do { try p.run() } catch { return (-1, "\(error)") }
-        let out = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         p.waitUntilExit()
-        return (p.terminationStatus, out)
+        try? out.close()
+        return (p.terminationStatus, (try? String(contentsOfFile: log, encoding: .utf8)) ?? "")
     }
 
     /// Nil when a real guest can run here; otherwise why not.
@@ -40,7 +46,7 @@ enum RealQEMU {
     }()
 }
 
-@Suite(.serialized, .enabled(if: RealQEMU.unavailable == nil, "\(RealQEMU.unavailable ?? "")"))
+@Suite(.serialized, .timeLimit(.minutes(10)), .enabled(if: RealQEMU.unavailable == nil, "\(RealQEMU.unavailable ?? "")"))
 struct RealGuestTests {
     @Test func bootsARealGuestUnderQEMUAndReadsItsConsole() async throws {
         let instances = NSTemporaryDirectory() + "nimbus-lv-\(UUID().uuidString.prefix(8))"
