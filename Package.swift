@@ -80,6 +80,7 @@ let package = Package(
             name: "NimbusCompute",
             dependencies: [
                 "NimbusKernel", "NimbusRPC",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -62,6 +62,7 @@ extension ComputeAPI {
            !(try await store.flavorProjects(flavor.id).contains(ctx.auth.projectID)) {
             throw NovaError.badRequest("Flavor \(p.flavorRef) could not be found.")
         }
+        let imageProperties = try await bootImageProperties(p.imageRef, flavor, ctx.auth)
         if let key = p.keyName, try await store.keypair(user: ctx.auth.userID, name: key) == nil {
             throw NovaError.badRequest("Invalid key_name provided.")
         }
@@ -93,7 +94,8 @@ extension ComputeAPI {
                 reservationID: reservation, launchIndex: n, keyName: p.keyName, metadata: p.metadata,
                 userData: p.userData, createdAt: now)
         }
-        var spec = RequestSpec(flavor: flavor, imageRef: p.imageRef, projectID: ctx.auth.projectID,
+        var spec = RequestSpec(flavor: flavor, imageRef: p.imageRef, imageProperties: imageProperties,
+                               projectID: ctx.auth.projectID,
                                userID: ctx.auth.userID, numInstances: count, availabilityZone: p.availabilityZone,
                                schedulerHints: p.schedulerHints, requestedHost: p.forcedHost)
         if let h = p.forcedHost { spec.forceHosts = [h] }

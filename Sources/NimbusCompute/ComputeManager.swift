@@ -11,13 +11,16 @@ public struct ComputeManager: Sendable {
     let driver: any VirtDriver
     let conductor: ConductorClient
     let builds: BuildLimiter
+    let images: ImageCache
     let logger: Logger
 
-    init(host: String, driver: any VirtDriver, conductor: ConductorClient, maxConcurrentBuilds: Int, logger: Logger) {
+    init(host: String, driver: any VirtDriver, conductor: ConductorClient, maxConcurrentBuilds: Int,
+         imageCacheDirectory: String, logger: Logger) {
         self.host = host
         self.driver = driver
         self.conductor = conductor
         self.builds = BuildLimiter(maxConcurrentBuilds)
+        self.images = ImageCache(directory: imageCacheDirectory, conductor: conductor)
         self.logger = logger
     }
 
@@ -104,7 +107,7 @@ public struct ComputeManager: Sendable {
                 instance = try await conductor.update(uuid, InstanceUpdate(taskState: .some(next),
                                                                            expectedTaskStates: [expected]))
             }
-            try await driver.spawn(SpawnRequest(instance: instance, imageProperties: req.spec.imageProperties))
+            try await driver.spawn(try await spawnRequest(instance, req.spec))
             let info = try await driver.instanceInfo(instance)
             try await conductor.update(uuid, InstanceUpdate(
                 vmState: .active, taskState: .some(nil), powerState: info.powerState, launchedAt: Date(),
@@ -120,6 +123,25 @@ public struct ComputeManager: Sendable {
         } catch {
             await buildFailed(req, instance: instance, error: error, started: started)
         }
+    }
+
+    /// For drivers that boot from local files: the image, and the kernel and ramdisk its `kernel_id` /
+    /// `ramdisk_id` properties name, fetched into the image cache (Nova's direct kernel boot).
+    func spawnRequest(_ instance: InstanceRecord, _ spec: RequestSpec) async throws -> SpawnRequest {
+        var request = SpawnRequest(instance: instance, imageProperties: spec.imageProperties)
+        guard let d = driver as? any ImageFileDriver, d.needsImageFiles, !instance.imageRef.isEmpty else {
+            return request
+        }
+        let meta = try await conductor.image(instance.imageRef)
+        request.imageProperties = meta.properties
+        request.imagePath = try await images.path(for: meta)
+        if let kernel = meta.properties["kernel_id"] {
+            request.kernelPath = try await images.path(for: try await conductor.image(kernel))
+        }
+        if let ramdisk = meta.properties["ramdisk_id"] {
+            request.ramdiskPath = try await images.path(for: try await conductor.image(ramdisk))
+        }
+        return request
     }
 
     private func buildFailed(_ req: BuildInstanceRequest, instance: InstanceRecord, error: any Error, started: Date) async {
@@ -158,14 +180,23 @@ public struct ComputeManager: Sendable {
 
     // MARK: start-up recovery (Nova's init_host / _init_instance)
 
-    /// Reconciles this host after a (re)start: guests the database no longer knows are destroyed,
-    /// builds interrupted by a crash go to ERROR with a fault, interrupted deletes are finished.
+    /// Reconciles this host after a (re)start: guests of instances deleted meanwhile are destroyed (Nova's
+    /// `running_deleted_instance_action = reap`), builds interrupted by a crash go to ERROR with a fault,
+    /// interrupted deletes are finished. A guest the database never knew is only logged, as Nova does: it may
+    /// belong to someone else on a shared hypervisor.
     func recover() async throws {
         let known = try await conductor.db.call("instances_on_host", ConductorAPI.HostArg(host),
                                                 returning: [InstanceRecord].self)
         let knownIDs = Set(known.map(\.uuid))
-        for uuid in try await driver.listInstances() where !knownIDs.contains(uuid) {
-            logger.warning("destroying guest unknown to the database", metadata: ["instance": "\(uuid)"])
+        let unknown = try await driver.listInstances().filter { !knownIDs.contains($0) }
+        let deleted = Set(try await conductor.db.call("instances_deleted", unknown, returning: [UUID].self))
+        for uuid in unknown {
+            guard deleted.contains(uuid) else {
+                logger.warning("guest on the hypervisor is unknown to the database; leaving it alone",
+                               metadata: ["instance": "\(uuid)"])
+                continue
+            }
+            logger.warning("destroying the guest of a deleted instance", metadata: ["instance": "\(uuid)"])
             let ghost = InstanceRecord(uuid: uuid, name: "", projectID: "", userID: "",
                                        flavor: Flavor(id: "", name: "", memoryMB: 0, vcpus: 0, rootGB: 0), imageRef: "")
             try? await driver.destroy(ghost)

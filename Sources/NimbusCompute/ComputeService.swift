@@ -38,6 +38,8 @@ public final class ComputeService: Service, Sendable {
         self.inventory = try Self.inventory(config)
         self.manager = ComputeManager(host: host, driver: driver, conductor: conductor,
                                       maxConcurrentBuilds: try config.int("compute", "max_concurrent_builds", default: 10),
+                                      imageCacheDirectory: (config.string("DEFAULT", "state_path", default: "./state")
+                                          as NSString).appendingPathComponent("image-cache"),
                                       logger: logger)
         self.logger = logger
         self.rpcEndpoint = rpcEndpoint

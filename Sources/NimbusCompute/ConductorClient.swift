@@ -35,6 +35,17 @@ struct ConductorClient: Sendable {
         _ = try await db.call("build_result", ConductorAPI.BuildResult(node: node, success: success), returning: Empty.self)
     }
 
+    /// Bytes per `image_data` call: well under the conductor's cap and the RPC message size.
+    static let imageChunk = 4 << 20
+
+    func image(_ id: String) async throws -> ConductorAPI.ImageMeta {
+        try await db.call("image_get", ConductorAPI.ImageRef(id: id))
+    }
+
+    func imageData(_ id: String, offset: Int, length: Int) async throws -> Data {
+        try await db.call("image_data", ConductorAPI.ImageChunk(id: id, offset: offset, length: length))
+    }
+
     func event(_ e: ConductorAPI.ActionEvent) async throws {
         _ = try await db.call("action_event", e, returning: Empty.self)
     }

@@ -14,6 +14,9 @@ public struct ConductorManager: Sendable {
     public let logger: Logger
     /// Told about every registration (the daemon's service directory learns new computes at once).
     public var onServiceRegistered: (@Sendable (ServiceRecord) -> Void)?
+    /// Where the built-in image service keeps image bytes; nil when images live in an external Glance
+    /// (computes then cannot fetch them through us).
+    public var imageDataDirectory: String?
 
     public init(store: NimbusStore, transport: any Transport, config: NimbusConfig, logger: Logger) throws {
         self.store = store
@@ -69,6 +72,7 @@ public struct ConductorManager: Sendable {
             try await store.markDeleted(a.uuid)
             return Empty()
         }
+        db.on("instances_deleted") { (a: [UUID]) in try await store.deletedInstanceUUIDs(among: a) }
         db.on("instances_on_host") { (a: ConductorAPI.HostArg) in try await store.instances(InstanceQuery(host: a.host)) }
         db.on("instance_fault_create") { (f: InstanceFault) in
             try await store.addFault(f)
@@ -77,6 +81,8 @@ public struct ConductorManager: Sendable {
         db.on("allocation_release") { (a: ConductorAPI.UUIDArg) in
             try await store.releaseAllocations(consumer: a.uuid)
         }
+        db.on("image_get") { (a: ConductorAPI.ImageRef) in try await self.imageMeta(a.id) }
+        db.on("image_data") { (a: ConductorAPI.ImageChunk) in try await self.imageData(a) }
         db.on("build_result") { (a: ConductorAPI.BuildResult) in
             try await store.recordBuildResult(node: a.node, success: a.success)
             return Empty()

@@ -3,6 +3,7 @@ import Logging
 import NimbusAPI
 import NimbusCompute
 import NimbusConductor
+import NimbusImage
 import NimbusKernel
 import NimbusRPC
 import NimbusScheduler
@@ -53,6 +54,7 @@ public final class AllInOne: Sendable {
                                              logger: runtime.logger)
         let directory = ServiceDirectory.install(on: transport, store: store, logger: runtime.logger)
         conductor.onServiceRegistered = { directory?.update($0) }
+        conductor.imageDataDirectory = identityImage.image?.config.dataDirectory
         self.conductor = conductor
         self.directory = directory
     }

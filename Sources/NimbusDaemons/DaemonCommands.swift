@@ -48,6 +48,7 @@ struct ConductorCommand: AsyncParsableCommand {
         var manager = try ConductorManager(store: store, transport: transport, config: rt.config, logger: rt.logger)
         let directory = ServiceDirectory.install(on: transport, store: store, logger: rt.logger)
         manager.onServiceRegistered = { directory?.update($0) }
+        manager.imageDataDirectory = try IdentityImageServices.imageDataDirectory(rt)
         try await runServices((directory.map { [DirectoryRefresher(directory: $0, logger: rt.logger)] } ?? []) + [
             RPCServer(transport: transport, target: TransportTarget(topic: Topics.conductor, server: rt.host),
                       endpoints: manager.endpoints(), logger: rt.logger),

@@ -69,6 +69,14 @@ public final class IdentityImageServices: Sendable {
         }
     }
 
+    /// Where the built-in image service of a controller sharing this config keeps image bytes (the conductor
+    /// serves them to computes); nil with an external Glance or the image service off.
+    public static func imageDataDirectory(_ runtime: NimbusRuntime) throws -> String? {
+        let cfg = runtime.config
+        guard try cfg.bool("image", "enabled", default: true), cfg.list("glance", "api_servers") == nil else { return nil }
+        return try ImageConfig(config: cfg, statePath: runtime.statePath).dataDirectory
+    }
+
     /// `[identity] admin_password`, used by the first-start bootstrap.
     public var adminPassword: String { runtime.config.string("identity", "admin_password", default: "nimbus") }
 

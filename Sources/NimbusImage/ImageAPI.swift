@@ -32,7 +32,7 @@ public struct ImageConfig: Sendable {
 public struct ImageAPI: Sendable {
     let store: NimbusStore
     let validator: any TokenValidator
-    let config: ImageConfig
+    public let config: ImageConfig
     let authURI: String?
     let logger: Logger
 

@@ -6,49 +6,13 @@ import Testing
 
 @testable import LibvirtVirtDriver
 
-/// Starts libvirtd (scripts/start-libvirtd.sh) and builds the tiny guest (scripts/build-test-guest.sh) once.
-enum RealQEMU {
-    static let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().path
-    static let guestDir = NSTemporaryDirectory() + "nimbus-test-guest"
-    /// Direct kernel boot of the tiny guest (image properties, as Nova's kernel_id/ramdisk_id/os_command_line).
-    static var bootProperties: [String: String] {
-        ["kernel": "\(guestDir)/vmlinuz", "ramdisk": "\(guestDir)/initrd.gz", "os_command_line": "console=ttyS0 quiet panic=-1"]
-    }
-
-    /// Runs a script to completion. Its output goes to a file, not a pipe: a daemon the script starts could
-    /// inherit a pipe and keep it open, and reading to EOF would then wait as long as the daemon lives.
-    static func sh(_ script: String, _ args: [String] = []) -> (Int32, String) {
-        let log = NSTemporaryDirectory() + "nimbus-\(script)-\(UUID().uuidString.prefix(8)).log"
-        guard FileManager.default.createFile(atPath: log, contents: nil),
-              let out = FileHandle(forWritingAtPath: log) else { return (-1, "cannot create \(log)") }
-        defer { try? FileManager.default.removeItem(atPath: log) }
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/bin/bash")
-        p.arguments = ["\(repo)/scripts/\(script)"] + args
-        p.standardInput = FileHandle.nullDevice
-        p.standardOutput = out
-        p.standardError = out
-        do { try p.run() } catch { return (-1, "\(error)") }
-        p.waitUntilExit()
-        try? out.close()
-        return (p.terminationStatus, (try? String(contentsOfFile: log, encoding: .utf8)) ?? "")
-    }
-
-    /// Nil when a real guest can run here; otherwise why not.
-    static let unavailable: String? = {
-        guard getuid() == 0 else { return "needs root to start libvirtd" }
-        let (rc, out) = sh("start-libvirtd.sh")
-        guard rc == 0 else { return "libvirtd cannot start here: \(out)" }
-        let (grc, gout) = sh("build-test-guest.sh", [guestDir])
-        guard grc == 0 else { return "cannot build the test guest: \(gout)" }
-        return nil
-    }()
-}
-
 @Suite(.serialized, .timeLimit(.minutes(10)), .enabled(if: RealQEMU.unavailable == nil, "\(RealQEMU.unavailable ?? "")"))
 struct RealGuestTests {
     @Test func bootsARealGuestUnderQEMUAndReadsItsConsole() async throws {
+        try await RealQEMU.exclusively { try await bootThroughTheDriver() }
+    }
+
+    func bootThroughTheDriver() async throws {
         let instances = NSTemporaryDirectory() + "nimbus-lv-\(UUID().uuidString.prefix(8))"
         try FileManager.default.createDirectory(atPath: instances, withIntermediateDirectories: true,
                                                 attributes: [.posixPermissions: 0o755])
@@ -63,18 +27,22 @@ struct RealGuestTests {
         let memTotalKiB = try String(contentsOfFile: "/proc/meminfo", encoding: .utf8).split(separator: "\n")
             .first { $0.hasPrefix("MemTotal:") }.flatMap { $0.split(separator: " ").dropFirst().first }.flatMap { Int($0) }
         #expect(host.memoryMB == (memTotalKiB ?? 0) / 1024)  // the whole host, not one NUMA cell
+        let fsBytes = (try FileManager.default.attributesOfFileSystem(forPath: instances)[.systemSize] as? NSNumber)?
+            .int64Value ?? 0
+        #expect(host.localGB == Int(fsBytes >> 30) && host.localGB > 0)  // the size of instances_path's filesystem
 
         let guest = Make.instance("real-guest", flavor: Flavor(id: "t", name: "tiny", memoryMB: 256, vcpus: 1, rootGB: 0))
         let events = d.lifecycleEvents()
         // Until the first stop (the hard reboot's destroy); QEMU guests also report resumed right after started.
         async let stopped = LibvirtEventsTests.collect(events, for: guest.uuid, until: .shutdown)
         let started = ContinuousClock.now
-        try await d.spawn(SpawnRequest(instance: guest, imageProperties: RealQEMU.bootProperties))
+        try await d.spawn(SpawnRequest(instance: guest, kernelPath: RealQEMU.kernel, ramdiskPath: RealQEMU.initrd,
+                                       imageProperties: ["os_command_line": RealQEMU.commandLine]))
         let defined = ContinuousClock.now - started
         func waitForLine() async throws -> Bool {
             let deadline = ContinuousClock.now + .seconds(120)
             while ContinuousClock.now < deadline {
-                if try await d.consoleOutput(guest).contains("NIMBUS-GUEST-UP") { return true }
+                if try await d.consoleOutput(guest).contains(RealQEMU.marker) { return true }
                 try await Task.sleep(for: .milliseconds(100))
             }
             return false

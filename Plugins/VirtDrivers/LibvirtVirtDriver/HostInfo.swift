@@ -25,7 +25,8 @@ enum HostInfo {
         let freeBytes = virNodeGetFreeMemory(conn)  // 0 on error
         if freeBytes == 0 { virResetLastError() }
         var fs = statvfs()
-        let diskGB = statvfs(diskPath, &fs) == 0 ? Int(UInt64(fs.f_blocks) * UInt64(fs.f_frsize) >> 30) : 0
+        // Parenthesised: in Swift `>>` binds tighter than `*`.
+        let diskGB = statvfs(diskPath, &fs) == 0 ? Int((UInt64(fs.f_blocks) * UInt64(fs.f_frsize)) >> 30) : 0
         let arch = String(cString: withUnsafeBytes(of: node.model) { Array($0.bindMemory(to: CChar.self)) + [0] })
         var caps = Capabilities(arch: arch, sockets: Int(node.sockets), cores: Int(node.cores), threads: Int(node.threads))
         if let raw = virConnectGetCapabilities(conn) {

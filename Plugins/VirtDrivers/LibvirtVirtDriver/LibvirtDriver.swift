@@ -6,7 +6,7 @@ import NimbusKernel
 /// Real guests through the libvirt C API (`compute_driver = libvirt.LibvirtDriver`). Each instance is a
 /// domain named `instance-<uuid>` with the instance's UUID; files live under `[libvirt] instances_path/<uuid>`.
 public final class LibvirtDriver: VirtDriver, ConsoleOutputDriver, PausableDriver, SuspendableDriver,
-    VNCConsoleDriver, LifecycleEventDriver
+    VNCConsoleDriver, LifecycleEventDriver, ImageFileDriver
 {
     public static let name = "libvirt.LibvirtDriver"
     public static var configOptions: [ConfigOption] { LibvirtSettings.options }
@@ -57,6 +57,9 @@ public final class LibvirtDriver: VirtDriver, ConsoleOutputDriver, PausableDrive
 
     // MARK: VirtDriver
 
+    /// The test hypervisor keeps no files; a real one boots from the fetched image.
+    public var needsImageFiles: Bool { !settings.isTestDriver }
+
     public func initHost() async throws {
         if !settings.isTestDriver {
             try FileManager.default.createDirectory(atPath: settings.instancesPath, withIntermediateDirectories: true)
@@ -82,8 +85,10 @@ public final class LibvirtDriver: VirtDriver, ConsoleOutputDriver, PausableDrive
             projectID: i.projectID, flavor: i.flavor, vncListen: settings.vncListen, cpuMode: settings.cpuMode)
         guest.network = settings.network
         let props = request.imageProperties
-        guest.kernel = props["kernel"] ?? settings.kernel
-        guest.ramdisk = props["ramdisk"] ?? (props["kernel"] == nil ? settings.ramdisk : nil)
+        // Kernel and ramdisk come as files the compute fetched for the image's kernel_id / ramdisk_id, never as
+        // property values (user input naming a host path); the [libvirt] ones apply when the image names none.
+        guest.kernel = request.kernelPath ?? settings.kernel
+        guest.ramdisk = request.ramdiskPath ?? (request.kernelPath == nil ? settings.ramdisk : nil)
         guest.commandLine = props["os_command_line"] ?? settings.commandLine
         let dir = instanceDir(i.uuid)
         do {

@@ -38,6 +38,44 @@ public enum ConductorAPI {
         }
     }
 
+    /// What a compute needs to fetch and check an image (Glance's image record, the parts that matter here).
+    public struct ImageMeta: Codable, Sendable, Hashable {
+        public var id: String
+        public var status: String
+        public var size: Int?
+        public var checksum: String?
+        public var osHashAlgo: String?
+        public var osHashValue: String?
+        public var diskFormat: String?
+        public var properties: [String: String]
+        public init(id: String, status: String, size: Int?, checksum: String?, osHashAlgo: String?,
+                    osHashValue: String?, diskFormat: String?, properties: [String: String]) {
+            self.id = id
+            self.status = status
+            self.size = size
+            self.checksum = checksum
+            self.osHashAlgo = osHashAlgo
+            self.osHashValue = osHashValue
+            self.diskFormat = diskFormat
+            self.properties = properties
+        }
+    }
+
+    /// One range of an image's bytes (`image_data`): computes never read the controller's files directly.
+    public struct ImageChunk: Codable, Sendable {
+        public var id: String, offset: Int, length: Int
+        public init(id: String, offset: Int, length: Int) {
+            self.id = id
+            self.offset = offset
+            self.length = length
+        }
+    }
+
+    public struct ImageRef: Codable, Sendable {
+        public var id: String
+        public init(id: String) { self.id = id }
+    }
+
     public struct BuildResult: Codable, Sendable {
         public var node: String
         public var success: Bool

@@ -37,13 +37,20 @@ public enum VirtDriverError: Error, Sendable, Hashable, CustomStringConvertible 
 /// Everything a driver needs to build a guest.
 public struct SpawnRequest: Codable, Sendable, Hashable {
     public var instance: InstanceRecord
-    /// Local path of the image bytes when an image service provided them.
+    /// Local path of the image bytes, fetched by the compute for drivers that ask for them (`ImageFileDriver`).
     public var imagePath: String?
+    /// Local paths of the images the image's `kernel_id` / `ramdisk_id` properties name (direct kernel boot).
+    /// Never taken from a property value: those are user input.
+    public var kernelPath: String?
+    public var ramdiskPath: String?
     public var imageProperties: [String: String]
 
-    public init(instance: InstanceRecord, imagePath: String? = nil, imageProperties: [String: String] = [:]) {
+    public init(instance: InstanceRecord, imagePath: String? = nil, kernelPath: String? = nil,
+                ramdiskPath: String? = nil, imageProperties: [String: String] = [:]) {
         self.instance = instance
         self.imagePath = imagePath
+        self.kernelPath = kernelPath
+        self.ramdiskPath = ramdiskPath
         self.imageProperties = imageProperties
     }
 }
@@ -69,6 +76,13 @@ public protocol VirtDriver: Sendable {
 
 extension VirtDriver {
     public static var configOptions: [ConfigOption] { [] }
+}
+
+/// A driver that boots from image bytes on local disk: before `spawn` the compute fetches the image (and the
+/// kernel and ramdisk its properties name) into its image cache and passes the paths in the `SpawnRequest`.
+public protocol ImageFileDriver: VirtDriver {
+    /// False when this configuration needs no bytes (e.g. libvirt's `test:///` hypervisor).
+    var needsImageFiles: Bool { get }
 }
 
 public protocol ConsoleOutputDriver: VirtDriver {
