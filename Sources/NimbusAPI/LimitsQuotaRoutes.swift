@@ -6,10 +6,7 @@ import NimbusStore
 /// limits and os-quota-sets. Quotas are enforced when servers, keypairs and server groups are created.
 extension ComputeAPI {
     /// Nova's default quotas (`[quota]` options), the resources left at 2.57+.
-    static let quotaDefaults: [(String, Int)] = [
-        ("instances", 10), ("cores", 20), ("ram", 51200), ("metadata_items", 128), ("key_pairs", 100),
-        ("server_groups", 10), ("server_group_members", 10),
-    ]
+    static var quotaDefaults: [(String, Int)] { CoreOptions.quotaDefaults }
 
     /// Quota resources shown per microversion (file injection until 2.56, network ones until 2.35).
     static func quotaKeys(_ ctx: NimbusRequestContext) -> [String] {

@@ -42,6 +42,12 @@ public enum CoreOptions {
         .init("metrics", "listen", .string, default: "127.0.0.1"),
         .init("metrics", "port", .port, help: "Serve Prometheus /metrics here (scheduler, conductor, compute); unset: off."),
         .init("compute", "consecutive_build_service_disable_threshold", .int, default: "10"),
+    ] + quotaDefaults.map { .init("quota", $0.0, .int, default: String($0.1), help: "Default per-project limit; -1 = unlimited.") }
+
+    /// Nova's `[quota]` defaults (the API enforces them; `os-quota-sets` overrides per project).
+    public static let quotaDefaults: [(String, Int)] = [
+        ("instances", 10), ("cores", 20), ("ram", 51200), ("metadata_items", 128), ("key_pairs", 100),
+        ("server_groups", 10), ("server_group_members", 10),
     ]
 }
 
