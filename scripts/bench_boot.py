@@ -8,9 +8,29 @@ BASE = (sys.argv[1] if len(sys.argv) > 1 else "http://127.0.0.1:8774").rstrip("/
 REPEATS = int(sys.argv[2]) if len(sys.argv) > 2 else 50
 
 
+# A token from the built-in identity (admin / $OS_PASSWORD, default "nimbus"); none needed under noauth2.
+def token():
+    import os
+    auth = os.environ.get("OS_AUTH_URL", "http://127.0.0.1:5000/v3").rstrip("/") + "/auth/tokens"
+    body = {"auth": {"identity": {"methods": ["password"], "password": {"user": {
+        "name": os.environ.get("OS_USERNAME", "admin"), "domain": {"name": "Default"},
+        "password": os.environ.get("OS_PASSWORD", "nimbus")}}},
+        "scope": {"project": {"name": os.environ.get("OS_PROJECT_NAME", "admin"), "domain": {"name": "Default"}}}}}
+    req = urllib.request.Request(auth, data=json.dumps(body).encode(), method="POST",
+                                 headers={"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(req) as r:
+            return r.headers["X-Subject-Token"]
+    except OSError:
+        return None
+
+TOKEN = token()
+
 def call(method, path, body=None):
     data = json.dumps(body).encode() if body is not None else None
     req = urllib.request.Request(BASE + path, data=data, method=method, headers={"Content-Type": "application/json"})
+    if TOKEN:
+        req.add_header("X-Auth-Token", TOKEN)
     with urllib.request.urlopen(req) as r:
         raw = r.read()
         return json.loads(raw) if raw else {}

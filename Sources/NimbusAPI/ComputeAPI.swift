@@ -18,6 +18,8 @@ public struct ComputeAPI: Sendable {
     let internalAZ: String
     let defaultQuotas: [String: Int]
     let validator: (any TokenValidator)?
+    /// False under noauth2 (no validator).
+    public var requiresToken: Bool { validator != nil }
     let logger: Logger
 
     /// `validator` nil is noauth: every request acts as the admin of project "admin".

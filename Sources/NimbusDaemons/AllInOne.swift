@@ -46,7 +46,7 @@ public final class AllInOne: Sendable {
             ? (1...fakeHosts).map { "fake-\($0)" } : [runtime.host]
         api = try ComputeAPI(store: store, transport: transport, config: runtime.config, logger: runtime.logger,
                              validator: tokenValidator
-                                 ?? (runtime.config.string("api", "auth_strategy", default: "noauth2") == "keystone"
+                                 ?? (runtime.config.string("api", "auth_strategy", default: "keystone") == "keystone"
                                      ? identityImage.validator : nil))
         scheduler = try SchedulerManager(store: store, registry: runtime.registry, config: runtime.config,
                                          logger: runtime.logger)

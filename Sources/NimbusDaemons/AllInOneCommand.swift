@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import NimbusAPI
 import NimbusKernel
 
 struct AllInOneCommand: AsyncParsableCommand {
@@ -20,10 +21,9 @@ struct AllInOneCommand: AsyncParsableCommand {
             let port = await aio.apiPort()
             print("""
                 Nimbus all-in-one is up: \(aio.computeHosts.count) compute host(s), state in \(runtime.statePath)
-                  API:   http://127.0.0.1:\(port)/v2.1   (no token needed until identity is enabled)
-                  Try:   curl -s http://127.0.0.1:\(port)/v2.1/os-hypervisors/detail
-                         curl -s -X POST http://127.0.0.1:\(port)/v2.1/servers -H 'Content-Type: application/json' \\
-                           -d '{"server": {"name": "vm", "imageRef": "cirros", "flavorRef": "1", "max_count": 3}}'
+                  API:   http://127.0.0.1:\(port)/v2.1   (\(aio.api.requiresToken
+                    ? "X-Auth-Token from the identity service below; README shows curl"
+                    : "[api] auth_strategy = noauth2: no token, every caller is admin"))
                 """)
             let ii = aio.identityImage
             if ii.identity != nil {

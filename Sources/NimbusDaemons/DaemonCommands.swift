@@ -68,9 +68,16 @@ struct APICommand: AsyncParsableCommand {
         let rt = try common.runtime(label: "nimbus.api")
         let store = try rt.openStore(migrate: false)
         let transport = try rt.makeTransport()
-        let api = try ComputeAPI(store: store, transport: transport, config: rt.config, logger: rt.logger)
+        // The controller's HTTP face: Compute, and the built-in Identity and Image (each off by config, or
+        // replaced by an external Keystone / Glance), as the all-in-one serves them.
+        let identityImage = try IdentityImageServices(runtime: rt, store: store)
+        let keystone = rt.config.string("api", "auth_strategy", default: "keystone") == "keystone"
+        let api = try ComputeAPI(store: store, transport: transport, config: rt.config, logger: rt.logger,
+                                 validator: keystone ? identityImage.validator : nil)
         let directory = ServiceDirectory.install(on: transport, store: store, logger: rt.logger)
-        try await runServices((directory.map { [DirectoryRefresher(directory: $0, logger: rt.logger)] } ?? []) + [
+        try await identityImage.bootstrapIfNeeded()
+        try await runServices((directory.map { [DirectoryRefresher(directory: $0, logger: rt.logger)] } ?? [])
+            + (try identityImage.services()) + [
             APIServerService(api: api, host: rt.config.string("DEFAULT", "osapi_compute_listen", default: "127.0.0.1"),
                              port: try rt.config.int("DEFAULT", "osapi_compute_listen_port", default: 8774),
                              logger: rt.logger),

@@ -52,6 +52,8 @@ final class Cloud: Sendable {
             "DEFAULT.osapi_compute_listen_port": "0",
             "DEFAULT.host": "controller-\(id)",
             "DEFAULT.rpc_response_timeout": "10",
+            // Without a validator given, these tests act as the noauth2 admin.
+            "api.auth_strategy": "noauth2",
             "fake.vcpus": "8", "fake.memory_mb": "8704", "fake.local_gb": "100",
         ]
         settings.merge(overrides) { _, new in new }

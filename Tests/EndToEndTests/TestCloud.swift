@@ -29,6 +29,8 @@ final class TestCloud: Sendable {
             "DEFAULT.osapi_compute_listen_port": "0",
             "DEFAULT.host": "controller-\(id)",
             "DEFAULT.rpc_response_timeout": "10",
+            // These tests drive the API as the noauth2 admin; identity has its own tests.
+            "api.auth_strategy": "noauth2",
             "fake.vcpus": "8", "fake.memory_mb": "8704", "fake.local_gb": "100",
             // These tests boot more than Nova's default quotas (10 instances, 20 cores) allow.
             "quota.instances": "-1", "quota.cores": "-1", "quota.ram": "-1",

@@ -26,6 +26,8 @@ import Testing
             rpc_response_timeout = 10
             osapi_compute_listen = 127.0.0.1
             osapi_compute_listen_port = 0
+            [api]
+            auth_strategy = noauth2
             [database]
             connection = sqlite:///\(root)/nimbus.sqlite
             [fake]
