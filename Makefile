@@ -29,6 +29,7 @@ build: deps
 	$(SWIFT) build $(BUILD_FLAGS)
 
 test: test-deps
+	scripts/check-file-sizes.sh
 	$(SWIFT) build --build-tests $(BUILD_FLAGS)
 	$(SWIFT) test --skip-build
 	# The unmodified openstack CLI against an all-in-one (venv cached in ~/.cache/nimbus-cli-venv).
