@@ -42,6 +42,7 @@ let package = Package(
             ]
         ),
         .target(name: "NimbusKernelTestKit", dependencies: ["NimbusKernel"]),
+        .target(name: "NimbusJSON"),
 
         // MARK: services
         .target(
@@ -101,7 +102,7 @@ let package = Package(
         .target(
             name: "NimbusIdentity",
             dependencies: [
-                "NimbusKernel", "NimbusStore",
+                "NimbusKernel", "NimbusStore", "NimbusJSON",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -114,7 +115,7 @@ let package = Package(
         .target(
             name: "NimbusImage",
             dependencies: [
-                "NimbusKernel", "NimbusStore",
+                "NimbusKernel", "NimbusStore", "NimbusJSON",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import NimbusJSON
 import NimbusStore
 
 /// One service in the catalog with its URL per interface (public, internal, admin).

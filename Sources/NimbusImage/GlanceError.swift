@@ -1,4 +1,5 @@
 import Foundation
+import NimbusJSON
 import HTTPTypes
 import Hummingbird
 import Logging

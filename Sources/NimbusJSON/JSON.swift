@@ -1,7 +1,8 @@
 import Foundation
 
-/// A JSON value for building and reading API bodies (a copy of NimbusAPI's, which this module must not import).
-enum JSON: Sendable, Hashable {
+/// A JSON value for building and reading API bodies, shared by the Identity and Image services (which must not
+/// import NimbusAPI or each other).
+public enum JSON: Sendable, Hashable {
     case null
     case bool(Bool)
     case int(Int)
@@ -10,19 +11,19 @@ enum JSON: Sendable, Hashable {
     case array([JSON])
     case object([String: JSON])
 
-    subscript(key: String) -> JSON? {
+    public subscript(key: String) -> JSON? {
         if case .object(let o) = self { return o[key] }
         return nil
     }
 
-    var string: String? { if case .string(let s) = self { s } else { nil } }
-    var object: [String: JSON]? { if case .object(let o) = self { o } else { nil } }
-    var array: [JSON]? { if case .array(let a) = self { a } else { nil } }
-    var bool: Bool? { if case .bool(let b) = self { b } else { nil } }
-    var isNull: Bool { self == .null }
+    public var string: String? { if case .string(let s) = self { s } else { nil } }
+    public var object: [String: JSON]? { if case .object(let o) = self { o } else { nil } }
+    public var array: [JSON]? { if case .array(let a) = self { a } else { nil } }
+    public var bool: Bool? { if case .bool(let b) = self { b } else { nil } }
+    public var isNull: Bool { self == .null }
 
     /// An integer, accepting integral doubles and (like Nova's schema for counts) numeric strings.
-    var int: Int? {
+    public var int: Int? {
         switch self {
         case .int(let i): i
         case .double(let d) where d.rounded() == d: Int(exactly: d)
@@ -31,7 +32,7 @@ enum JSON: Sendable, Hashable {
         }
     }
 
-    var number: Double? {
+    public var number: Double? {
         switch self {
         case .int(let i): Double(i)
         case .double(let d): d
@@ -40,26 +41,26 @@ enum JSON: Sendable, Hashable {
         }
     }
 
-    static func optional(_ s: String?) -> JSON { s.map(JSON.string) ?? .null }
-    static func optional(_ i: Int?) -> JSON { i.map(JSON.int) ?? .null }
+    public static func optional(_ s: String?) -> JSON { s.map(JSON.string) ?? .null }
+    public static func optional(_ i: Int?) -> JSON { i.map(JSON.int) ?? .null }
 }
 
 extension JSON: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, ExpressibleByBooleanLiteral,
     ExpressibleByArrayLiteral, ExpressibleByDictionaryLiteral, ExpressibleByNilLiteral, ExpressibleByFloatLiteral
 {
-    init(stringLiteral v: String) { self = .string(v) }
-    init(integerLiteral v: Int) { self = .int(v) }
-    init(booleanLiteral v: Bool) { self = .bool(v) }
-    init(floatLiteral v: Double) { self = .double(v) }
-    init(arrayLiteral elements: JSON...) { self = .array(elements) }
-    init(dictionaryLiteral elements: (String, JSON)...) {
+    public init(stringLiteral v: String) { self = .string(v) }
+    public init(integerLiteral v: Int) { self = .int(v) }
+    public init(booleanLiteral v: Bool) { self = .bool(v) }
+    public init(floatLiteral v: Double) { self = .double(v) }
+    public init(arrayLiteral elements: JSON...) { self = .array(elements) }
+    public init(dictionaryLiteral elements: (String, JSON)...) {
         self = .object(Dictionary(elements, uniquingKeysWith: { _, b in b }))
     }
-    init(nilLiteral: ()) { self = .null }
+    public init(nilLiteral: ()) { self = .null }
 }
 
 extension JSON: Codable {
-    init(from decoder: any Decoder) throws {
+    public init(from decoder: any Decoder) throws {
         let c = try decoder.singleValueContainer()
         if c.decodeNil() { self = .null }
         else if let b = try? c.decode(Bool.self) { self = .bool(b) }
@@ -70,7 +71,7 @@ extension JSON: Codable {
         else { self = .object(try c.decode([String: JSON].self)) }
     }
 
-    func encode(to encoder: any Encoder) throws {
+    public func encode(to encoder: any Encoder) throws {
         var c = encoder.singleValueContainer()
         switch self {
         case .null: try c.encodeNil()
@@ -85,13 +86,13 @@ extension JSON: Codable {
 }
 
 extension JSON {
-    static let encoder: JSONEncoder = {
+    public static let encoder: JSONEncoder = {
         let e = JSONEncoder()
         e.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         return e
     }()
 
-    func encoded() -> Data { (try? Self.encoder.encode(self)) ?? Data("null".utf8) }
+    public func encoded() -> Data { (try? Self.encoder.encode(self)) ?? Data("null".utf8) }
 
-    static func decode(_ data: Data) throws -> JSON { try JSONDecoder().decode(JSON.self, from: data) }
+    public static func decode(_ data: Data) throws -> JSON { try JSONDecoder().decode(JSON.self, from: data) }
 }
