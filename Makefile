@@ -31,7 +31,8 @@ build: deps
 test: test-deps
 	scripts/check-file-sizes.sh
 	$(SWIFT) build --build-tests $(BUILD_FLAGS)
-	$(SWIFT) test --skip-build
+	# Bounded, so a hang names itself here instead of running into CI's limit (test suites have time limits too).
+	timeout 45m $(SWIFT) test --skip-build || { echo "swift test failed (or ran over 45 minutes)"; exit 1; }
 	# The unmodified openstack CLI against an all-in-one (venv cached in ~/.cache/nimbus-cli-venv).
 	tests/cli/run.sh
 	# The out-of-tree plugin example builds its own nimbus against this package.
