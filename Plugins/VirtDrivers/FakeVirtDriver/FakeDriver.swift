@@ -6,7 +6,7 @@ import NimbusKernel
 /// process. Sizes come from `[fake]` (and per-host `[fake:<host>]`) options; faults can be injected
 /// (`fail_spawn_hosts`, `spawn_latency_ms`) so reschedules and errors can be shown.
 public actor FakeDriver: VirtDriver, ConsoleOutputDriver, PausableDriver, SuspendableDriver, VNCConsoleDriver,
-    LifecycleEventDriver
+    LifecycleEventDriver, ImageFileDriver
 {
     public static let name = "fake.FakeDriver"
     public static let configOptions: [ConfigOption] = [
@@ -19,6 +19,9 @@ public actor FakeDriver: VirtDriver, ConsoleOutputDriver, PausableDriver, Suspen
         .init("fake", "numa_nodes", .int, default: "0", help: "Report this many NUMA cells (0: no topology)."),
         .init("fake", "pci_devices", .list, help: "PCI pools to report: vendor_id:product_id:count[:numa_node]."),
         .init("fake", "metrics", .list, help: "Monitor metrics to report: name=value."),
+        .init("fake", "fetch_images", .bool, default: "false",
+              help: "Have the compute fetch image bytes before spawn, as for a real hypervisor (the guest's console "
+                + "then shows their size)."),
     ]
 
     struct Guest {
@@ -31,6 +34,8 @@ public actor FakeDriver: VirtDriver, ConsoleOutputDriver, PausableDriver, Suspen
     var resources: HostResources
     let failSpawn: Bool
     let latency: Duration
+    /// `[fake] fetch_images`.
+    public nonisolated let needsImageFiles: Bool
     let logger: Logger
     var guests: [UUID: Guest] = [:]
     nonisolated let events: (stream: AsyncStream<LifecycleEvent>, continuation: AsyncStream<LifecycleEvent>.Continuation)
@@ -52,6 +57,7 @@ public actor FakeDriver: VirtDriver, ConsoleOutputDriver, PausableDriver, Suspen
         try FakeInventory.apply(to: &self.resources, config: c, host: host)
         self.failSpawn = (c.list("fake", "fail_spawn_hosts") ?? []).contains(host)
         self.latency = .milliseconds(try int("spawn_latency_ms", 0))
+        self.needsImageFiles = try c.bool("fake", "fetch_images", default: false)
         self.logger = context.logger
         self.events = AsyncStream.makeStream(of: LifecycleEvent.self, bufferingPolicy: .bufferingNewest(1000))
     }
@@ -77,11 +83,17 @@ public actor FakeDriver: VirtDriver, ConsoleOutputDriver, PausableDriver, Suspen
         if latency > .zero { try await Task.sleep(for: latency) }
         if failSpawn { throw VirtDriverError.spawnFailed("fault injected: [fake] fail_spawn_hosts includes \(host)") }
         guard guests[id] == nil else { throw VirtDriverError.instanceExists(id) }
-        let boot = [
+        var boot = [
             "Nimbus fake hypervisor \(host)",
             "Booting \(request.instance.name) (\(id.uuidString.lowercased())) from image \(request.instance.imageRef)",
-            "\(request.instance.name) login:",
         ]
+        if let path = request.imagePath {
+            // Proves the bytes arrived: a real hypervisor would read them.
+            let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.intValue
+            guard let size else { throw VirtDriverError.spawnFailed("image file \(path) is missing") }
+            boot.append("Image file: \(size) bytes")
+        }
+        boot.append("\(request.instance.name) login:")
         guests[id] = Guest(instance: request.instance, state: .running, console: boot)
     }
 
