@@ -63,6 +63,26 @@ public struct WeighPipeline: Sendable {
         totals.indices.sorted { a, b in totals[a] != totals[b] ? totals[a] > totals[b] : a < b }
     }
 
+    /// The first `k` of `ranking(totals)`, without sorting every host: one pass keeping a small sorted buffer.
+    public static func top(_ totals: [Double], _ k: Int) -> [Int] {
+        guard k > 0 else { return [] }
+        if k >= totals.count / 4 { return Array(ranking(totals).prefix(k)) }
+        var best: [Int] = []
+        best.reserveCapacity(k + 1)
+        totals.withUnsafeBufferPointer { t in
+            for i in t.indices {
+                let w = t[i]
+                // Equal weights keep input order: a later host never displaces an earlier one it ties with.
+                if best.count == k && !(w > t[best[k - 1]]) { continue }
+                var pos = best.count
+                while pos > 0 && t[best[pos - 1]] < w { pos -= 1 }
+                best.insert(i, at: pos)
+                if best.count > k { best.removeLast() }
+            }
+        }
+        return best
+    }
+
     /// The weigher's multiplier for this host (config, or the minimum per-aggregate override).
     static func multiplier(_ w: any HostWeigher, _ host: HostState) -> Double { w.weightMultiplier(host) }
 }
