@@ -149,7 +149,11 @@ final class HostStateCache: Sendable {
     }
 
     static func apply(_ c: SchedulerChanges, to t: inout Table) {
-        if let m = t.marker, m.seq >= c.marker.seq { return }  // a concurrent refresh got further
+        if let m = t.marker {
+            if m.seq > c.marker.seq { return }  // a concurrent refresh got further
+            // Same point in the feed: only a full read that brings instance UUIDs the table lacks adds anything.
+            if m.seq == c.marker.seq && !(c.full && c.instanceUUIDsByNode != nil && !t.hasUUIDs) { return }
+        }
         if c.full { return replace(c, &t) }
         guard let m = t.marker, m.epoch == c.marker.epoch else { return }
         if c.instanceUUIDsByNode == nil { t.hasUUIDs = false }
@@ -198,7 +202,12 @@ final class HostStateCache: Sendable {
         n.aggregatesByHost = c.aggregatesByHost ?? [:]
         n.hosts.reserveCapacity(c.nodes.count)
         for u in c.nodes {
-            guard let record = c.records[u.uuid] ?? t.statics[u.uuid] else { continue }
+            guard let record = c.records[u.uuid] ?? t.statics[u.uuid] else {
+                // Its static part was neither read nor held (a concurrent refresh replaced the table): leave it
+                // out of this request and read everything next time.
+                n.marker = nil
+                continue
+            }
             let node = record.resources.hypervisorHostname
             n.statics[u.uuid] = record
             n.stamps[u.uuid] = c.records[u.uuid] != nil ? u.updatedAt : t.stamps[u.uuid]

@@ -95,10 +95,20 @@ public struct SchedulerManager: Sendable {
         var left: [UUID: FreeCapacity] = [:]
         var plan = Plan()
         plan.selections.reserveCapacity(instanceUUIDs.count)
+        // Raw weigher values, kept across the instances: placing one changes only the chosen host's state (and
+        // the group's members on its host), so only those hosts are weighed again.
+        var raw: [[Double]] = []
+        var stale: [Int]?
         for (index, consumer) in instanceUUIDs.enumerated() {
             let steps: [FilterReport.Step]
+            let count = hosts.count
             (hosts, steps) = try filter(hosts, spec, index: index)
-            let totals = weighers.weights(hosts, spec: spec)
+            if let stale, hosts.count == count {  // the filters kept every host: same positions
+                weighers.update(&raw, hosts, spec: spec, at: stale)
+            } else {
+                raw = weighers.raw(hosts, spec: spec)
+            }
+            let totals = weighers.totals(raw, hosts)
             // Only the top of the ranking is needed (chosen, alternates); shuffling ties needs all of them.
             var ranked = order(shuffleBestSameWeighed ? WeighPipeline.ranking(totals)
                                    : WeighPipeline.top(totals, maxAttempts + hostSubsetSize + 8), totals)
@@ -130,6 +140,8 @@ public struct SchedulerManager: Sendable {
                 hosts[chosen].consume(spec)
                 hosts[chosen].generation += 1
                 hosts[chosen].instanceUUIDs.insert(consumer)
+                let host = hosts[chosen].host
+                stale = hosts.indices.filter { hosts[$0].host == host }
             }
             spec.instanceGroup?.add(consumer, on: hosts[chosen].host)
             var selections = [Self.selection(hosts[chosen], resources)]
