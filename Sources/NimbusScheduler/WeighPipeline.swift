@@ -27,7 +27,7 @@ public struct WeighPipeline: Sendable {
     /// Per weigher, the clamped raw value of every host (a column per weigher). A weigher whose multiplier is 0
     /// contributes nothing unless an aggregate overrides it, so with no host in an aggregate it is not asked.
     public func raw(_ hosts: [HostState], spec: RequestSpec) -> [[Double]] {
-        let aggregated = hosts.contains { !$0.aggregates.isEmpty }
+        let aggregated = Self.anyAggregated(hosts)
         // Each weigher sees the hosts through a buffer in one call (`weighAll`): calling `weigh` through the
         // existential per host copied every HostState (retaining each field), which dominated the profile.
         return hosts.withUnsafeBufferPointer { buffer in
@@ -47,7 +47,7 @@ public struct WeighPipeline: Sendable {
     /// Recomputes the raw values of the hosts at `indices` only: after an instance of a multi-create is placed,
     /// only the chosen host's state (and the group members on its host) changed.
     public func update(_ raw: inout [[Double]], _ hosts: [HostState], spec: RequestSpec, at indices: [Int]) {
-        let aggregated = hosts.contains { !$0.aggregates.isEmpty }
+        let aggregated = Self.anyAggregated(hosts)
         hosts.withUnsafeBufferPointer { buffer in
             var one = [0.0]
             for (k, w) in weighers.enumerated() where aggregated || w.multiplier != 0 {
@@ -93,6 +93,15 @@ public struct WeighPipeline: Sendable {
             }
         }
         return totals
+    }
+
+    /// Whether any host is in an aggregate (whose metadata may override a multiplier). By index: iterating the
+    /// array would copy every HostState out.
+    static func anyAggregated(_ hosts: [HostState]) -> Bool {
+        hosts.withUnsafeBufferPointer { b in
+            for i in b.indices where !b[i].aggregates.isEmpty { return true }
+            return false
+        }
     }
 
     @inline(__always)
