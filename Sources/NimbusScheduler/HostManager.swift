@@ -1,9 +1,14 @@
 import Foundation
 import NimbusKernel
 import NimbusStore
+import Synchronization
 
-/// Builds `HostState`s for one request from the store (nova/scheduler/host_manager.py), after the
-/// capacity pre-filter has cut the candidates down in SQL, and runs the request filters.
+/// Keeps the `HostState`s of every compute node in memory across requests (nova/scheduler/host_manager.py
+/// keeps them too) and refreshes, per request, only what changed in the store since the last request:
+/// the change markers of migration 005 say which node and service rows changed, and whether aggregates
+/// changed or nodes/services were added or removed (then everything is re-read). The capacity pre-filter
+/// then runs on the in-memory free capacity; service up/down is computed at request time from the
+/// heartbeat timestamps. Claims stay in the store (`SchedulerManager`), checked in the write transaction.
 public struct HostManager: Sendable {
     public let store: NimbusStore
     public let serviceDownTime: Double
@@ -18,57 +23,54 @@ public struct HostManager: Sendable {
         self.serviceDownTime = serviceDownTime
     }
 
-    /// Static node parts (inventory, JSON columns) decoded once per node change, shared by the requests of
-    /// this scheduler worker. Usage always comes fresh from the store.
-    let cache = NodeCache()
+    /// Shared by the requests of this scheduler worker (and by copies of this value).
+    let cache = HostStateCache()
 
     /// The capacity pre-filter step (Placement's allocation candidates) with its report step.
     public func candidates(for spec: RequestSpec) async throws -> ([HostState], FilterReport.Step) {
+        let (states, _, step) = try await candidates(for: spec, capacities: false)
+        return (states, step)
+    }
+
+    /// With `capacities`, also the free capacity of each candidate by node UUID (multi-create places several
+    /// instances before claiming and must not place more than fits).
+    func candidates(for spec: RequestSpec, capacities: Bool) async throws
+        -> ([HostState], [UUID: FreeCapacity], FilterReport.Step)
+    {
         let need = spec.flavor.resources
         let wantsUUIDs = !(spec.schedulerHints["same_host"] ?? []).isEmpty
             || !(spec.schedulerHints["different_host"] ?? []).isEmpty || loadsInstanceUUIDs
-        let snap = try await store.schedulerSnapshot(includeInstanceUUIDs: wantsUUIDs)
+        let (all, free) = try await cache.current(store: store, wantsUUIDs: wantsUUIDs,
+                                                  serviceDownTime: serviceDownTime)
         let images = loadsInstanceImageProperties ? try await store.instanceImagePropertiesByNode() : [:]
-        let fitting = snap.nodes.filter { $0.fits(need) }
-        let records = try await cache.records(for: fitting, store: store)
-        let byHost = Dictionary(snap.services.map { ($0.host, $0) }, uniquingKeysWith: { a, _ in a })
-        let now = Date()
-        var states: [HostState] = []
-        states.reserveCapacity(fitting.count)
-        for (u, record) in zip(fitting, records) {
-            guard let n = record else { continue }
-            let service = byHost[n.host]
-            let node = n.resources.hypervisorHostname
-            let c = snap.instanceCounts[node]
-            var h = HostState(
-                host: n.host, nodename: node, uuid: n.uuid,
-                freeRAMMB: n.resources.memoryMB - n.reserved.memoryMB - u.used.memoryMB,
-                freeDiskMB: (n.resources.localGB - n.reserved.diskGB - u.used.diskGB) * 1024,
-                totalUsableRAMMB: n.resources.memoryMB, totalUsableDiskGB: n.resources.localGB,
-                vcpusTotal: n.resources.vcpus, vcpusUsed: u.used.vcpus, numInstances: c?.instances ?? 0,
-                numIOOps: c?.ioOps ?? 0, failedBuilds: u.failedBuilds, cpuAllocationRatio: n.cpuAllocationRatio,
-                ramAllocationRatio: n.ramAllocationRatio, diskAllocationRatio: n.diskAllocationRatio,
-                hostIP: n.resources.hostIP, hypervisorType: n.resources.hypervisorType,
-                hypervisorVersion: n.resources.hypervisorVersion, supportedInstances: n.resources.supportedInstances,
-                service: service, serviceUp: service?.isUp(now: now, serviceDownTime: serviceDownTime) ?? false,
-                aggregates: snap.aggregatesByHost[n.host] ?? [], instanceUUIDs: snap.instanceUUIDsByNode[node] ?? [],
-                metrics: n.resources.metrics ?? [:], generation: u.generation)
-            h.cpuInfo = n.resources.cpuInfo
-            h.numaTopology = n.resources.numaTopology
-            h.pciPools = n.resources.pciPools
-            h.instanceImageProperties = images[node] ?? []
-            states.append(h)
+        var fitting: [Int] = []
+        fitting.reserveCapacity(all.count)
+        let v = Double(need.vcpus), m = Double(need.memoryMB), d = Double(need.diskGB)
+        var shortV = 0, shortM = 0, shortD = 0
+        for i in free.indices {
+            let f = free[i]
+            let okV = f.vcpus >= v, okM = f.memoryMB >= m, okD = f.diskGB >= d
+            if !okV { shortV += 1 }
+            if !okM { shortM += 1 }
+            if !okD { shortD += 1 }
+            if okV && okM && okD { fitting.append(i) }
+        }
+        var states = fitting.count == all.count ? all : fitting.map { all[$0] }
+        var capacity: [UUID: FreeCapacity] = [:]
+        if capacities {
+            capacity.reserveCapacity(fitting.count)
+            for i in fitting { capacity[all[i].uuid] = free[i] }
+        }
+        if loadsInstanceImageProperties {
+            for i in states.indices { states[i].instanceImageProperties = images[states[i].nodename] ?? [] }
         }
         var reasons: [String: Int] = [:]
-        let shortV = snap.nodes.count { $0.freeVCPU < Double(need.vcpus) }
-        let shortM = snap.nodes.count { $0.freeMemoryMB < Double(need.memoryMB) }
-        let shortD = snap.nodes.count { $0.freeDiskGB < Double(need.diskGB) }
         if shortV > 0 { reasons["insufficient VCPU"] = shortV }
         if shortM > 0 { reasons["insufficient MEMORY_MB"] = shortM }
         if shortD > 0 { reasons["insufficient DISK_GB"] = shortD }
-        let step = FilterReport.Step(name: "Placement (capacity pre-filter)", hostsIn: snap.nodes.count,
+        let step = FilterReport.Step(name: "Placement (capacity pre-filter)", hostsIn: all.count,
                                      hostsOut: states.count, reasons: reasons)
-        return (states, step)
+        return (states, capacity, step)
     }
 
     /// Fills what the request carries only by reference: the server group named by the `group` hint
@@ -82,5 +84,171 @@ public struct HostManager: Sendable {
             spec.pciRequests = PCIRequest.parse(spec.flavor.extraSpecs["pci_passthrough:alias"], aliases: pciAliases)
         }
         return spec
+    }
+}
+
+/// Free capacity per resource class, `(total − reserved) × ratio − used`, as the store computes it.
+struct FreeCapacity: Sendable {
+    var vcpus: Double
+    var memoryMB: Double
+    var diskGB: Double
+
+    func fits(_ r: Resources) -> Bool {
+        vcpus >= Double(r.vcpus) && memoryMB >= Double(r.memoryMB) && diskGB >= Double(r.diskGB)
+    }
+
+    mutating func take(_ r: Resources) {
+        vcpus -= Double(r.vcpus)
+        memoryMB -= Double(r.memoryMB)
+        diskGB -= Double(r.diskGB)
+    }
+}
+
+/// The host states of one scheduler worker, in hypervisor-hostname order, with columns the pre-filter and the
+/// up/down check read without touching the (large) states.
+final class HostStateCache: Sendable {
+    struct Table: Sendable {
+        var marker: SchedulerChangeMarker?
+        /// Whether `instanceUUIDs` are filled (read once some request needed them, then kept current).
+        var hasUUIDs = false
+        var hosts: [HostState] = []
+        var free: [FreeCapacity] = []
+        /// Service heartbeat (`last_seen_up ?? created_at`, reference-date seconds; NaN: no service) and
+        /// forced-down flag, for the request-time up/down check.
+        var seen: [Double] = []
+        var forcedDown: [Bool] = []
+        var index: [String: Int] = [:]
+        var positionsByHost: [String: [Int]] = [:]
+        /// Decoded static part (inventory, JSON columns) per node, valid while `updated_at` is unchanged.
+        var statics: [String: ComputeNodeRecord] = [:]
+        var stamps: [String: Double] = [:]
+        var services: [String: ServiceRecord] = [:]
+        var aggregatesByHost: [String: [AggregateInfo]] = [:]
+    }
+
+    private let table = Mutex(Table())
+    private let wantsUUIDs = Atomic<Bool>(false)
+
+    /// The host states as of now: refreshed from the store's changes, with `serviceUp` computed for `now`.
+    func current(store: NimbusStore, wantsUUIDs wants: Bool, serviceDownTime: Double, now: Date = Date())
+        async throws -> ([HostState], [FreeCapacity])
+    {
+        if wants { wantsUUIDs.store(true, ordering: .relaxed) }
+        let uuids = wantsUUIDs.load(ordering: .relaxed)
+        let (since, known) = table.withLock { t in (t.hasUUIDs == uuids ? t.marker : nil, t.stamps) }
+        let changes = try await store.schedulerChanges(since: since, known: known, includeInstanceUUIDs: uuids)
+        let clock = now.timeIntervalSinceReferenceDate
+        return table.withLock { t in
+            if let changes { Self.apply(changes, to: &t) }
+            for i in t.hosts.indices {
+                let up = !t.forcedDown[i] && abs(clock - t.seen[i]) <= serviceDownTime
+                if t.hosts[i].serviceUp != up { t.hosts[i].serviceUp = up }
+            }
+            return (t.hosts, t.free)
+        }
+    }
+
+    static func apply(_ c: SchedulerChanges, to t: inout Table) {
+        if let m = t.marker {
+            if m.seq > c.marker.seq { return }  // a concurrent refresh got further
+            // Same point in the feed: only a full read that brings instance UUIDs the table lacks adds anything.
+            if m.seq == c.marker.seq && !(c.full && c.instanceUUIDsByNode != nil && !t.hasUUIDs) { return }
+        }
+        if c.full { return replace(c, &t) }
+        guard let m = t.marker, m.epoch == c.marker.epoch else { return }
+        if c.instanceUUIDsByNode == nil { t.hasUUIDs = false }
+        for s in c.services {
+            t.services[s.host] = s
+            for i in t.positionsByHost[s.host] ?? [] {
+                t.hosts[i].service = s
+                (t.seen[i], t.forcedDown[i]) = heartbeat(s)
+            }
+        }
+        if let aggregates = c.aggregatesByHost {
+            t.aggregatesByHost = aggregates
+            for i in t.hosts.indices {
+                let a = aggregates[t.hosts[i].host] ?? []
+                if a != t.hosts[i].aggregates { t.hosts[i].aggregates = a }
+            }
+        }
+        var moved = false
+        for u in c.nodes {
+            if let r = c.records[u.uuid] {
+                t.statics[u.uuid] = r
+                t.stamps[u.uuid] = u.updatedAt
+            }
+            guard let i = t.index[u.uuid], let record = t.statics[u.uuid] else {
+                // Not known here (cannot happen without an epoch change): read everything next time.
+                t.marker = nil
+                return
+            }
+            let node = record.resources.hypervisorHostname
+            let uuids = c.instanceUUIDsByNode.map { $0[node] ?? [] } ?? []
+            if t.hosts[i].host != u.host { moved = true }
+            t.hosts[i] = state(u, record, service: t.services[u.host], counts: c.instanceCounts[node],
+                               aggregates: t.aggregatesByHost[u.host] ?? [], uuids: uuids)
+            t.free[i] = FreeCapacity(vcpus: u.freeVCPU, memoryMB: u.freeMemoryMB, diskGB: u.freeDiskGB)
+            (t.seen[i], t.forcedDown[i]) = heartbeat(t.services[u.host])
+        }
+        if moved { t.positionsByHost = Dictionary(grouping: t.hosts.indices) { t.hosts[$0].host } }
+        t.marker = c.marker
+    }
+
+    private static func replace(_ c: SchedulerChanges, _ t: inout Table) {
+        var n = Table()
+        n.marker = c.marker
+        n.hasUUIDs = c.instanceUUIDsByNode != nil
+        n.services = Dictionary(c.services.map { ($0.host, $0) }, uniquingKeysWith: { a, _ in a })
+        n.aggregatesByHost = c.aggregatesByHost ?? [:]
+        n.hosts.reserveCapacity(c.nodes.count)
+        for u in c.nodes {
+            guard let record = c.records[u.uuid] ?? t.statics[u.uuid] else {
+                // Its static part was neither read nor held (a concurrent refresh replaced the table): leave it
+                // out of this request and read everything next time.
+                n.marker = nil
+                continue
+            }
+            let node = record.resources.hypervisorHostname
+            n.statics[u.uuid] = record
+            n.stamps[u.uuid] = c.records[u.uuid] != nil ? u.updatedAt : t.stamps[u.uuid]
+            n.index[u.uuid] = n.hosts.count
+            n.positionsByHost[u.host, default: []].append(n.hosts.count)
+            let service = n.services[u.host]
+            n.hosts.append(state(u, record, service: service, counts: c.instanceCounts[node],
+                                 aggregates: n.aggregatesByHost[u.host] ?? [],
+                                 uuids: c.instanceUUIDsByNode?[node] ?? []))
+            n.free.append(FreeCapacity(vcpus: u.freeVCPU, memoryMB: u.freeMemoryMB, diskGB: u.freeDiskGB))
+            let (seen, forced) = heartbeat(service)
+            n.seen.append(seen)
+            n.forcedDown.append(forced)
+        }
+        t = n
+    }
+
+    /// `ServiceRecord.isUp`'s inputs.
+    private static func heartbeat(_ s: ServiceRecord?) -> (Double, Bool) {
+        guard let s else { return (.nan, true) }
+        return ((s.lastSeenUp ?? s.createdAt).timeIntervalSinceReferenceDate, s.forcedDown)
+    }
+
+    private static func state(_ u: NodeUsageRow, _ n: ComputeNodeRecord, service: ServiceRecord?,
+                              counts: (instances: Int, ioOps: Int)?, aggregates: [AggregateInfo],
+                              uuids: Set<UUID>) -> HostState {
+        var h = HostState(
+            host: u.host, nodename: n.resources.hypervisorHostname, uuid: n.uuid,
+            freeRAMMB: n.resources.memoryMB - n.reserved.memoryMB - u.used.memoryMB,
+            freeDiskMB: (n.resources.localGB - n.reserved.diskGB - u.used.diskGB) * 1024,
+            totalUsableRAMMB: n.resources.memoryMB, totalUsableDiskGB: n.resources.localGB,
+            vcpusTotal: n.resources.vcpus, vcpusUsed: u.used.vcpus, numInstances: counts?.instances ?? 0,
+            numIOOps: counts?.ioOps ?? 0, failedBuilds: u.failedBuilds, cpuAllocationRatio: n.cpuAllocationRatio,
+            ramAllocationRatio: n.ramAllocationRatio, diskAllocationRatio: n.diskAllocationRatio,
+            hostIP: n.resources.hostIP, hypervisorType: n.resources.hypervisorType,
+            hypervisorVersion: n.resources.hypervisorVersion, supportedInstances: n.resources.supportedInstances,
+            service: service, serviceUp: false, aggregates: aggregates, instanceUUIDs: uuids,
+            metrics: n.resources.metrics ?? [:], generation: u.generation)
+        h.cpuInfo = n.resources.cpuInfo
+        h.numaTopology = n.resources.numaTopology
+        h.pciPools = n.resources.pciPools
+        return h
     }
 }

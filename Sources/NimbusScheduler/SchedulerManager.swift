@@ -59,12 +59,108 @@ public struct SchedulerManager: Sendable {
     }
 
     /// Per instance: `[chosen] + up to max_attempts − 1 alternates`. The chosen host is claimed; alternates are not.
-    /// If any instance of the request finds no host, every claim made for the request is released.
+    /// Every instance is placed in memory first (later instances see the earlier ones' usage, as Nova's
+    /// `_consume_selected_host`), then all claims go to the store in one write transaction, each checked against
+    /// the node's generation and capacity: all are written or none. A conflict means another scheduler (or a
+    /// compute) changed a node since our refresh: refresh and plan again, then fall back to claiming instance by
+    /// instance. A request that finds no host claims nothing.
     public func selectDestinations(_ spec: RequestSpec, instanceUUIDs: [UUID]) async throws -> [[Selection]] {
         let started = ContinuousClock.now
         defer {
             Timer(label: "nimbus_scheduler_select_destinations_seconds").record(duration: ContinuousClock.now - started)
         }
+        let store = hostManager.store
+        for _ in 0..<2 {
+            let plan = try await self.plan(spec, instanceUUIDs: instanceUUIDs)
+            let outcome = try await store.claimBatch(plan.claims, resources: spec.flavor.resources,
+                                                     projectID: spec.projectID, userID: spec.userID)
+            if outcome == .claimed { return plan.selections }
+            Counter(label: "nimbus_scheduler_claim_conflicts_total").increment()
+        }
+        return try await selectSequentially(spec, instanceUUIDs: instanceUUIDs)
+    }
+
+    struct Plan {
+        var selections: [[Selection]] = []
+        var claims: [(consumer: UUID, node: UUID, expectedGeneration: Int?)] = []
+    }
+
+    /// Chooses a host (and alternates) for every instance without claiming.
+    func plan(_ spec: RequestSpec, instanceUUIDs: [UUID]) async throws -> Plan {
+        let multi = instanceUUIDs.count > 1
+        var (spec, hosts, before, capacity) = try await prepare(spec, capacities: multi)
+        let resources = spec.flavor.resources
+        // Nodes this request already placed instances on: what is left of their capacity (the others passed the
+        // pre-filter, so one instance fits).
+        var left: [UUID: FreeCapacity] = [:]
+        var plan = Plan()
+        plan.selections.reserveCapacity(instanceUUIDs.count)
+        // Raw weigher values, kept across the instances: placing one changes only the chosen host's state (and
+        // the group's members on its host), so only those hosts are weighed again.
+        var raw: [[Double]] = []
+        var stale: [Int]?
+        for (index, consumer) in instanceUUIDs.enumerated() {
+            let steps: [FilterReport.Step]
+            let count = hosts.count
+            (hosts, steps) = try filter(hosts, spec, index: index)
+            if let stale, hosts.count == count {  // the filters kept every host: same positions
+                weighers.update(&raw, hosts, spec: spec, at: stale)
+            } else {
+                raw = weighers.raw(hosts, spec: spec)
+            }
+            let totals = weighers.totals(raw, hosts)
+            // Only the top of the ranking is needed (chosen, alternates); shuffling ties needs all of them.
+            var ranked = order(shuffleBestSameWeighed ? WeighPipeline.ranking(totals)
+                                   : WeighPipeline.top(totals, maxAttempts + hostSubsetSize + 8), totals)
+            var chosen = ranked.first { left.isEmpty || left[hosts[$0].uuid]?.fits(resources) ?? true }
+            if chosen == nil && ranked.count < hosts.count {
+                ranked = order(WeighPipeline.ranking(totals), totals)
+                chosen = ranked.first { left.isEmpty || left[hosts[$0].uuid]?.fits(resources) ?? true }
+            }
+            guard let chosen else {
+                var report = FilterReport(steps: before + steps)
+                if !hosts.isEmpty {
+                    report.steps.append(FilterReport.Step(
+                        name: "Claim", hostsIn: hosts.count, hostsOut: 0,
+                        reasons: ["capacity taken by earlier instances of this request": hosts.count]))
+                }
+                let reason = instanceUUIDs.count > 1
+                    ? "There are not enough hosts available for instance \(index + 1) of \(instanceUUIDs.count)."
+                    : "There are not enough hosts available."
+                Counter(label: "nimbus_scheduler_no_valid_host_total").increment()
+                throw NoValidHost(reason: reason, report: report)
+            }
+            plan.claims.append((consumer, hosts[chosen].uuid, hosts[chosen].generation))
+            // Only later instances of this request read the consumed state (the alternates are other hosts).
+            if index < instanceUUIDs.count - 1 {
+                if let free = left[hosts[chosen].uuid] ?? capacity[hosts[chosen].uuid] {
+                    left[hosts[chosen].uuid] = free
+                    left[hosts[chosen].uuid]!.take(resources)
+                }
+                hosts[chosen].consume(spec)
+                hosts[chosen].generation += 1
+                hosts[chosen].instanceUUIDs.insert(consumer)
+                let host = hosts[chosen].host
+                stale = hosts.indices.filter { hosts[$0].host == host }
+            }
+            spec.instanceGroup?.add(consumer, on: hosts[chosen].host)
+            var selections = [Self.selection(hosts[chosen], resources)]
+            var alternates = ranked.filter { $0 != chosen && Self.fits(hosts[$0], spec.flavor) }
+            if alternates.count < maxAttempts - 1 && ranked.count < hosts.count {
+                // The top of the ranking ran out of hosts that fit: rank them all.
+                ranked = WeighPipeline.ranking(totals)
+                alternates = ranked.filter { $0 != chosen && Self.fits(hosts[$0], spec.flavor) }
+            }
+            for i in alternates.prefix(maxAttempts - 1) { selections.append(Self.selection(hosts[i], resources)) }
+            plan.selections.append(selections)
+        }
+        return plan
+    }
+
+    /// The fallback after repeated claim conflicts: instance by instance, each claimed in its own transaction,
+    /// trying the next ranked host when a claim finds the node full; every claim is released if one instance
+    /// finds no host.
+    func selectSequentially(_ spec: RequestSpec, instanceUUIDs: [UUID]) async throws -> [[Selection]] {
         var (spec, hosts, before) = try await prepare(spec)
         let resources = spec.flavor.resources
         var result: [[Selection]] = []
@@ -125,17 +221,25 @@ public struct SchedulerManager: Sendable {
         return (FilterReport(steps: before + steps), weighed)
     }
 
-    /// Resolves references in the spec, pre-filters capacity in the store and applies the request filters.
+    /// Resolves references in the spec, pre-filters capacity on the host manager's states and applies the request
+    /// filters.
     func prepare(_ spec: RequestSpec) async throws -> (RequestSpec, [HostState], [FilterReport.Step]) {
+        let (spec, hosts, steps, _) = try await prepare(spec, capacities: false)
+        return (spec, hosts, steps)
+    }
+
+    func prepare(_ spec: RequestSpec, capacities: Bool) async throws
+        -> (RequestSpec, [HostState], [FilterReport.Step], [UUID: FreeCapacity])
+    {
         let spec = try await hostManager.resolve(spec, pciAliases: pciAliases)
-        var (hosts, prefilter) = try await hostManager.candidates(for: spec)
+        var (hosts, capacity, prefilter) = try await hostManager.candidates(for: spec, capacities: capacities)
         var steps = [prefilter]
         for requestFilter in [RequestFilters.availabilityZone, RequestFilters.forced] {
             let (kept, step) = requestFilter(hosts, spec)
             hosts = kept
             if let step { steps.append(step) }
         }
-        return (spec, hosts, steps)
+        return (spec, hosts, steps, capacity)
     }
 
     /// Filters then weighs; forced hosts (`force_hosts`) skip the filters, as in Nova.

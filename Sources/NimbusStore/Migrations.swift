@@ -109,6 +109,7 @@ enum Migrations {
         m.registerMigration("002_aggregates_server_groups", migrate: aggregatesAndServerGroups)
         m.registerMigration("003_identity_images", migrate: identityAndImages)
         m.registerMigration("004_compute_api", migrate: computeAPI)
+        m.registerMigration("005_scheduler_change_tracking", migrate: schedulerChangeTracking)
         return m
     }
 }

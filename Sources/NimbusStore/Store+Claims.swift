@@ -30,29 +30,84 @@ extension NimbusStore {
         }
     }
 
+    /// One claim inside the caller's write transaction. Reads only the columns it needs, by position (decoding
+    /// the whole row by name, JSON columns included, dominated the claim's cost).
     static func claim(_ db: Database, consumer: UUID, node: UUID, resources r: Resources, expectedGeneration: Int?,
                       projectID: String?, userID: String?) throws -> Bool {
-        guard let row = try Row.fetchOne(try db.cachedStatement(sql: "SELECT rowid, * FROM compute_nodes WHERE uuid = ?"), arguments: [node.db])
-        else { throw StoreError.notFound(kind: "Resource provider", id: node.db) }
-        let record = try ComputeNodeRecord(row: row)
-        if let expectedGeneration, expectedGeneration != record.generation {
-            throw StoreError.generationConflict(node: node, expected: expectedGeneration, actual: record.generation)
+        let nodeID = node.db
+        guard let row = try Row.fetchOne(try db.cachedStatement(sql: """
+            SELECT generation, vcpus, memory_mb, local_gb, reserved_vcpus, reserved_memory_mb, reserved_disk_gb,
+              cpu_allocation_ratio, ram_allocation_ratio, disk_allocation_ratio, vcpus_used, memory_mb_used,
+              local_gb_used
+            FROM compute_nodes WHERE uuid = ?
+            """), arguments: [nodeID])
+        else { throw StoreError.notFound(kind: "Resource provider", id: nodeID) }
+        let generation: Int = row[0]
+        if let expectedGeneration, expectedGeneration != generation {
+            throw StoreError.generationConflict(node: node, expected: expectedGeneration, actual: generation)
         }
-        guard record.fits(r) else { return false }
+        // ComputeNodeRecord.fits, on the same numbers.
+        let vcpus: Int = row[1], memory: Int = row[2], disk: Int = row[3]
+        let reservedV: Int = row[4], reservedM: Int = row[5], reservedD: Int = row[6]
+        let ratioV: Double = row[7], ratioM: Double = row[8], ratioD: Double = row[9]
+        let usedV: Int = row[10], usedM: Int = row[11], usedD: Int = row[12]
+        guard Double(usedV + r.vcpus) <= Double(vcpus - reservedV) * ratioV,
+              Double(usedM + r.memoryMB) <= Double(memory - reservedM) * ratioM,
+              Double(usedD + r.diskGB) <= Double(disk - reservedD) * ratioD
+        else { return false }
         try db.cachedStatement(sql: """
             INSERT INTO allocations (consumer_uuid, node_uuid, vcpus, memory_mb, disk_gb, project_id, user_id, created_at)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-            """).execute(arguments: [consumer.db, node.db, r.vcpus, r.memoryMB, r.diskGB, projectID, userID, Date().dbValue])
+            """).execute(arguments: [consumer.db, nodeID, r.vcpus, r.memoryMB, r.diskGB, projectID, userID, Date().dbValue])
+        // The change stamp is set here rather than by the update trigger (which would write the row twice).
+        try db.cachedStatement(sql: "UPDATE scheduler_changes SET seq = seq + 1 WHERE id = 1").execute()
         // The generation guard in WHERE makes the write itself conditional, not just the read above.
         try db.cachedStatement(sql: """
             UPDATE compute_nodes SET vcpus_used = vcpus_used + ?, memory_mb_used = memory_mb_used + ?,
-              local_gb_used = local_gb_used + ?, generation = generation + 1
+              local_gb_used = local_gb_used + ?, generation = generation + 1,
+              change_seq = (SELECT seq FROM scheduler_changes WHERE id = 1)
             WHERE uuid = ? AND generation = ?
-            """).execute(arguments: [r.vcpus, r.memoryMB, r.diskGB, node.db, record.generation])
+            """).execute(arguments: [r.vcpus, r.memoryMB, r.diskGB, nodeID, generation])
         guard db.changesCount == 1 else {
-            throw StoreError.generationConflict(node: node, expected: record.generation, actual: -1)
+            throw StoreError.generationConflict(node: node, expected: generation, actual: -1)
         }
         return true
+    }
+
+    /// How `claimBatch` ended. Nothing is written unless `.claimed`.
+    public enum ClaimBatchOutcome: Sendable, Hashable {
+        case claimed
+        /// Claim `index` found its node without room.
+        case noRoom(index: Int)
+        /// Claim `index` found its node at another generation than expected, or gone.
+        case conflict(index: Int)
+    }
+
+    private enum BatchAbort: Error { case noRoom(Int), conflict(Int) }
+
+    /// A scheduler request's claims in one write transaction: every claim checks capacity and, when given, the
+    /// node generation (claims on one node expect consecutive generations). All are written or none.
+    public func claimBatch(_ claims: [(consumer: UUID, node: UUID, expectedGeneration: Int?)], resources: Resources,
+                           projectID: String?, userID: String?) async throws -> ClaimBatchOutcome {
+        do {
+            try await db.write { db in
+                for (i, c) in claims.enumerated() {
+                    do {
+                        guard try Self.claim(db, consumer: c.consumer, node: c.node, resources: resources,
+                                             expectedGeneration: c.expectedGeneration, projectID: projectID,
+                                             userID: userID)
+                        else { throw BatchAbort.noRoom(i) }
+                    } catch StoreError.generationConflict, StoreError.notFound {
+                        throw BatchAbort.conflict(i)
+                    }
+                }
+            }
+            return .claimed
+        } catch BatchAbort.noRoom(let i) {
+            return .noRoom(index: i)
+        } catch BatchAbort.conflict(let i) {
+            return .conflict(index: i)
+        }
     }
 
     /// Claims several (consumer, node) pairs atomically: all succeed or none is written (multi-create).

@@ -7,6 +7,8 @@ import NimbusKernel
 /// that tells the host manager whether its cached static part (inventory, JSON columns) is still current.
 public struct NodeUsageRow: Sendable {
     public var uuid: String
+    public var host: String
+    public var hypervisorHostname: String
     public var updatedAt: Double
     public var used: Resources
     public var generation: Int
@@ -36,16 +38,13 @@ extension NimbusStore {
         try await db.read { db in
             var nodes: [NodeUsageRow] = []
             let rows = try Row.fetchCursor(db, sql: """
-                SELECT uuid, COALESCE(updated_at, created_at), vcpus_used, memory_mb_used, local_gb_used, generation,
-                  failed_builds, (vcpus - reserved_vcpus) * cpu_allocation_ratio - vcpus_used,
-                  (memory_mb - reserved_memory_mb) * ram_allocation_ratio - memory_mb_used,
-                  (local_gb - reserved_disk_gb) * disk_allocation_ratio - local_gb_used
-                FROM compute_nodes ORDER BY hypervisor_hostname
+                SELECT \(Self.usageColumns) FROM compute_nodes ORDER BY hypervisor_hostname
                 """)
             while let r = try rows.next() {
                 nodes.append(NodeUsageRow(
-                    uuid: r[0], updatedAt: r[1], used: Resources(vcpus: r[2], memoryMB: r[3], diskGB: r[4]),
-                    generation: r[5], failedBuilds: r[6], freeVCPU: r[7], freeMemoryMB: r[8], freeDiskGB: r[9]))
+                    uuid: r[0], host: r[1], hypervisorHostname: r[2], updatedAt: r[3],
+                    used: Resources(vcpus: r[4], memoryMB: r[5], diskGB: r[6]), generation: r[7], failedBuilds: r[8],
+                    freeVCPU: r[9], freeMemoryMB: r[10], freeDiskGB: r[11]))
             }
             var services: [ServiceRecord] = []
             let srows = try Row.fetchCursor(db, sql: """

@@ -10,6 +10,23 @@ public struct ComputeFilter: HostFilter {
 
     public var runOncePerRequest: Bool { true }
 
+    /// Reads the two fields per host in place (the per-host `filter` call copied every HostState).
+    public func filterAll(_ hosts: UnsafeBufferPointer<HostState>, _ candidates: [Int], _ spec: RequestSpec,
+                          kept: inout [Int], reasons: inout [String: Int]) throws {
+        var disabled = 0, down = 0
+        for i in candidates {
+            if hosts[i].service?.disabled ?? false {
+                disabled += 1
+            } else if !hosts[i].serviceUp {
+                down += 1
+            } else {
+                kept.append(i)
+            }
+        }
+        if disabled > 0 { reasons[Self.disabledReason, default: 0] += disabled }
+        if down > 0 { reasons[Self.downReason, default: 0] += down }
+    }
+
     public func filter(_ host: HostState, _ spec: RequestSpec) throws -> FilterVerdict {
         if host.service?.disabled ?? false { return .reject(Self.disabledReason) }
         if !host.serviceUp { return .reject(Self.downReason) }

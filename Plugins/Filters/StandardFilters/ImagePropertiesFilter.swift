@@ -19,6 +19,26 @@ public struct ImagePropertiesFilter: HostFilter {
     public var runOncePerRequest: Bool { true }
     public var runOnRebuild: Bool { true }
 
+    /// An image asking for no architecture, hypervisor type or VM mode passes every host: skip the per-host calls.
+    public func filterAll(_ hosts: UnsafeBufferPointer<HostState>, _ candidates: [Int], _ spec: RequestSpec,
+                          kept: inout [Int], reasons: inout [String: Int]) throws {
+        guard !wanted(spec.imageProperties).isEmpty else { return kept.append(contentsOf: candidates) }
+        for i in candidates {
+            switch try filter(hosts[i], spec) {
+            case .pass: kept.append(i)
+            case .reject(let reason): reasons[reason, default: 0] += 1
+            }
+        }
+    }
+
+    func wanted(_ props: [String: String]) -> [String] {
+        [
+            (props["hw_architecture"] ?? props["architecture"] ?? defaultArchitecture).map(Self.arch),
+            (props["img_hv_type"] ?? props["hypervisor_type"]).map(Self.hvType),
+            (props["hw_vm_mode"] ?? props["vm_mode"]).map(Self.vmMode),
+        ].compactMap { $0 }
+    }
+
     public func filter(_ host: HostState, _ spec: RequestSpec) throws -> FilterVerdict {
         let props = spec.imageProperties
         let wanted = [

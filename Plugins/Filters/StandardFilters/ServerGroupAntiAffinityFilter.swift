@@ -6,6 +6,20 @@ public struct ServerGroupAntiAffinityFilter: HostFilter {
     public static let name = "ServerGroupAntiAffinityFilter"
     public init(context: PluginContext) throws {}
 
+    /// No anti-affinity group: every host passes, without the per-host calls.
+    public func filterAll(_ hosts: UnsafeBufferPointer<HostState>, _ candidates: [Int], _ spec: RequestSpec,
+                          kept: inout [Int], reasons: inout [String: Int]) throws {
+        guard let group = spec.instanceGroup, group.policy == .antiAffinity else {
+            return kept.append(contentsOf: candidates)
+        }
+        for i in candidates {
+            switch try filter(hosts[i], spec) {
+            case .pass: kept.append(i)
+            case .reject(let reason): reasons[reason, default: 0] += 1
+            }
+        }
+    }
+
     public func filter(_ host: HostState, _ spec: RequestSpec) throws -> FilterVerdict {
         guard let group = spec.instanceGroup, group.policy == .antiAffinity else { return .pass }
         if spec.currentHost == host.host { return .pass }
