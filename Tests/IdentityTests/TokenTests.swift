@@ -142,7 +142,8 @@ import Testing
         let h = try await IdentityHarness.start(expiration: 1)
         defer { Task { await h.stop() } }
         let t = try await h.token()
-        #expect(try await h.identity.tokenValidator.validate(token: t).userName == "admin")
+        // No check that it is valid first: on a loaded machine the one second may already be over (a fresh
+        // token's validity is covered above). Past its lifetime it must be refused.
         try await Task.sleep(for: .milliseconds(1300))
         await #expect(throws: TokenError.self) { try await h.identity.tokenValidator.validate(token: t) }
         #expect(try await h.request("GET", "/v3/projects", token: t).status == 401)
