@@ -87,25 +87,30 @@ extension JSON: Codable {
 extension JSON {
     /// Serializes directly to bytes: JSONEncoder through Codable costs several times more, and
     /// `/servers/detail` with 1,000 servers is dominated by encoding.
-    public func encoded() -> Data {
+    public func encoded() -> Data { Data(encodedBytes()) }
+
+    /// The serialization as an array (what the HTTP body is built from, without a copy through `Data`).
+    public func encodedBytes() -> [UInt8] {
         var out: [UInt8] = []
-        out.reserveCapacity(256)
+        out.reserveCapacity(4096)
         write(to: &out)
-        return Data(out)
+        return out
     }
 
     func write(to out: inout [UInt8]) {
         switch self {
         case .null: out.append(contentsOf: "null".utf8)
         case .bool(let b): out.append(contentsOf: (b ? "true" : "false").utf8)
-        case .int(let i): out.append(contentsOf: String(i).utf8)
+        case .int(let i): Self.writeInt(i, to: &out)
         case .double(let d):
             if d.isFinite { out.append(contentsOf: "\(d)".utf8) } else { out.append(contentsOf: "null".utf8) }
         case .string(let s): Self.writeString(s, to: &out)
         case .array(let a):
             out.append(UInt8(ascii: "["))
-            for (n, v) in a.enumerated() {
-                if n > 0 { out.append(UInt8(ascii: ",")) }
+            var first = true
+            for v in a {
+                if !first { out.append(UInt8(ascii: ",")) }
+                first = false
                 v.write(to: &out)
             }
             out.append(UInt8(ascii: "]"))
@@ -123,8 +128,52 @@ extension JSON {
         }
     }
 
+    /// An object given as ordered pairs (keys must be distinct), written without building a dictionary.
+    static func writeObject(_ pairs: [(String, JSON)], to out: inout [UInt8]) {
+        out.append(UInt8(ascii: "{"))
+        var first = true
+        for (k, v) in pairs {
+            if !first { out.append(UInt8(ascii: ",")) }
+            first = false
+            writeString(k, to: &out)
+            out.append(UInt8(ascii: ":"))
+            v.write(to: &out)
+        }
+        out.append(UInt8(ascii: "}"))
+    }
+
+    /// Decimal digits without going through `String(i)`.
+    static func writeInt(_ i: Int, to out: inout [UInt8]) {
+        if i >= 0 && i < 10 { out.append(UInt8(truncatingIfNeeded: 48 + i)); return }
+        if i < 0 { out.append(UInt8(ascii: "-")) }
+        var v = i.magnitude
+        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
+                      UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
+            (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        withUnsafeMutableBytes(of: &digits) { d in
+            var n = d.count
+            repeat {
+                n -= 1
+                d[n] = UInt8(truncatingIfNeeded: 48 + v % 10)
+                v /= 10
+            } while v > 0
+            out.append(contentsOf: d[n...])
+        }
+    }
+
     static func writeString(_ s: String, to out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
+        // Most strings need no escaping: copy them whole.
+        let plain = s.utf8.withContiguousStorageIfAvailable { b -> Bool in
+            for c in b where c < 0x20 || c == UInt8(ascii: "\"") || c == UInt8(ascii: "\\") { return false }
+            out.append(contentsOf: b)
+            return true
+        } ?? false
+        if !plain { writeEscaped(s, to: &out) }
+        out.append(UInt8(ascii: "\""))
+    }
+
+    private static func writeEscaped(_ s: String, to out: inout [UInt8]) {
         for b in s.utf8 {
             switch b {
             case UInt8(ascii: "\""): out.append(contentsOf: [92, 34])
@@ -138,7 +187,6 @@ extension JSON {
             default: out.append(b)
             }
         }
-        out.append(UInt8(ascii: "\""))
     }
 
     public static func decode(_ data: Data) throws -> JSON { try JSONDecoder().decode(JSON.self, from: data) }
