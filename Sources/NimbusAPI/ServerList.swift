@@ -103,6 +103,8 @@ extension ComputeAPI {
             }
             if !lq.sort.contains(where: { $0.column == col }) { lq.sort.append((col, dir == "desc")) }
         }
+        // The detail view's lookups (aggregates, compute services) run alongside the server query.
+        async let detailContext: ServerViewContext? = detail ? viewContext(req, ctx) : nil
         var servers = try await store.apiServers(lq)
         // Nova's name filter is a regular expression (searched, not anchored).
         if let name = one("name") ?? one("display_name") {
@@ -115,11 +117,15 @@ extension ComputeAPI {
         if let st = q["status"]?.map({ $0.uppercased() }), !st.contains("DELETED") {
             servers = servers.filter { st.contains($0.instance.status) }
         }
-        if let u = one("uuid") { servers = servers.filter { $0.instance.uuid.uuidString.lowercased() == u.lowercased() } }
+        if let u = one("uuid") {
+            let wanted = UUID(uuidString: u)
+            servers = servers.filter { $0.instance.uuid == wanted }
+        }
         if let h = one("hostname") { servers = servers.filter { $0.fields.hostname == h } }
         if let ip = one("ip") ?? one("ip6"), !ip.isEmpty { servers = [] }  // no server has an address: no networking
         if let m = marker {
-            guard let idx = servers.firstIndex(where: { $0.instance.uuid.uuidString.lowercased() == m.lowercased() }) else {
+            let wanted = UUID(uuidString: m)
+            guard let idx = servers.firstIndex(where: { $0.instance.uuid == wanted }) else {
                 throw NovaError.badRequest("marker [\(m)] not found")
             }
             servers = Array(servers[(idx + 1)...])
@@ -137,7 +143,10 @@ extension ComputeAPI {
             out["servers_links"] = links
             return try json(.ok, .object(out))
         }
-        let v = try await viewContext(req, ctx).withHostIDs(page)
+        // Always set here (the listing is a detail one); a nil would be a bug above, answered as a 500.
+        guard let v = try await detailContext?.withHostIDs(page) else {
+            throw NovaError(.internalServerError, "server view context missing")
+        }
         // One query for the page's faults (only servers in ERROR show one), not one per server.
         let faults = try await store.latestFaults(page.filter { $0.instance.vmState == .error }.map(\.instance.uuid))
         // Written server by server: a JSON tree of the whole page was built, hashed and walked again.

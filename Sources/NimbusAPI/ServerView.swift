@@ -33,13 +33,33 @@ struct ServerViewContext {
 
 /// Nova's server representation (nova/api/openstack/compute/views/servers.py), field by microversion.
 enum ServerView {
+    /// `uuid.uuidString.lowercased()` without Foundation's snprintf-based formatting (once per listed server).
+    static func lowercasedID(_ u: UUID) -> String {
+        withUnsafeBytes(of: u.uuid) { b in
+            String(unsafeUninitializedCapacity: 36) { out in
+                let hex = Array("0123456789abcdef".utf8)
+                var n = 0
+                for (k, byte) in b.enumerated() {
+                    if k == 4 || k == 6 || k == 8 || k == 10 { out[n] = UInt8(ascii: "-"); n += 1 }
+                    out[n] = hex[Int(byte >> 4)]
+                    out[n + 1] = hex[Int(byte & 0xF)]
+                    n += 2
+                }
+                return n
+            }
+        }
+    }
+
+    /// Constant for every server (no networking): built once rather than per row.
+    static let defaultSecurityGroups: JSON = [["name": "default"]]
+
     static func links(_ base: String, _ id: String, _ collection: String = "servers") -> JSON {
         [["rel": "self", "href": .string("\(base)/v2.1/\(collection)/\(id)")],
          ["rel": "bookmark", "href": .string("\(base)/\(collection)/\(id)")]]
     }
 
     static func brief(_ i: InstanceRecord, base: String) -> JSON {
-        let id = i.uuid.uuidString.lowercased()
+        let id = lowercasedID(i.uuid)
         return ["id": .string(id), "name": .string(i.name), "links": links(base, id)]
     }
 
@@ -74,7 +94,7 @@ enum ServerView {
     static func detailFields(_ s: APIServer, _ v: ServerViewContext, fault: InstanceFault?, groups: [UUID]? = nil,
                              hints: [String: [String]]? = nil) -> [(String, JSON)] {
         let i = s.instance
-        let id = i.uuid.uuidString.lowercased()
+        let id = lowercasedID(i.uuid)
         let image: JSON
         if i.imageRef.isEmpty { image = "" } else {
             var o: [String: JSON] = ["id": .string(i.imageRef),
@@ -97,7 +117,7 @@ enum ServerView {
         put("OS-EXT-STS:vm_state", .string(i.vmState.rawValue))
         put("OS-EXT-STS:task_state", .optional(i.taskState?.rawValue))
         put("OS-EXT-STS:power_state", .int(i.powerState.rawValue))
-        put("os-extended-volumes:volumes_attached", []); put("security_groups", [["name": "default"]])
+        put("os-extended-volumes:volumes_attached", []); put("security_groups", defaultSecurityGroups)
         if v.isAdmin {
             put("OS-EXT-SRV-ATTR:host", .optional(i.host))
             put("OS-EXT-SRV-ATTR:hypervisor_hostname", .optional(i.node))

@@ -67,6 +67,17 @@ import Testing
         }
     }
 
+    @Test func storedUUIDsParseAsFoundationDoes() {
+        for _ in 0..<2000 {
+            let u = UUID()
+            #expect(NimbusStore.fastUUID(u.uuidString.lowercased()) == u)
+            #expect(NimbusStore.fastUUID(u.uuidString) == u)
+            #expect(ServerView.lowercasedID(u) == u.uuidString.lowercased())
+        }
+        #expect(NimbusStore.fastUUID("00000000-0000-0000-0000-000000000000") == UUID(uuidString: "00000000-0000-0000-0000-000000000000"))
+        #expect(NimbusStore.fastUUID("FFFFFFFF-ffff-FFFF-ffff-FFFFFFFFFFFF").uuidString == "FFFFFFFF-FFFF-FFFF-FFFF-FFFFFFFFFFFF")
+    }
+
     @Test func encoderEscapesAndOrderedObjects() throws {
         let value: JSON = ["s": "quote \" backslash \\ nl \n tab \t cr \r ctl \u{1} é🎉 /", "n": -1_234_567,
                            "z": 0, "big": .int(Int.max), "min": .int(Int.min), "a": [1, "x", nil, true, 1.5]]
