@@ -150,7 +150,7 @@ func json(_ status: HTTPResponse.Status, _ body: JSON, headers extra: HTTPFields
 }
 
 /// A JSON response from an already serialized body.
-func json(_ status: HTTPResponse.Status, bytes: [UInt8]) -> Response {
+func json(_ status: HTTPResponse.Status, bytes: UnsafeBufferPointer<UInt8>) -> Response {
     Response(status: status, headers: [.contentType: "application/json"],
              body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
 }

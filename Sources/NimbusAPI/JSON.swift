@@ -91,13 +91,13 @@ extension JSON {
 
     /// The serialization as an array (what the HTTP body is built from, without a copy through `Data`).
     public func encodedBytes() -> [UInt8] {
-        var out: [UInt8] = []
-        out.reserveCapacity(4096)
+        var out = JSONSink(capacity: 4096)
+        defer { out.deallocate() }
         write(to: &out)
-        return out
+        return Array(out.bytes)
     }
 
-    func write(to out: inout [UInt8]) {
+    func write(to out: inout JSONSink) {
         switch self {
         case .null: out.append(contentsOf: "null".utf8)
         case .bool(let b): out.append(contentsOf: (b ? "true" : "false").utf8)
@@ -129,7 +129,7 @@ extension JSON {
     }
 
     /// An object given as ordered pairs (keys must be distinct), written without building a dictionary.
-    static func writeObject(_ pairs: [(String, JSON)], to out: inout [UInt8]) {
+    static func writeObject(_ pairs: [(String, JSON)], to out: inout JSONSink) {
         out.append(UInt8(ascii: "{"))
         var first = true
         for (k, v) in pairs {
@@ -143,7 +143,7 @@ extension JSON {
     }
 
     /// Decimal digits without going through `String(i)`.
-    static func writeInt(_ i: Int, to out: inout [UInt8]) {
+    static func writeInt(_ i: Int, to out: inout JSONSink) {
         if i >= 0 && i < 10 { out.append(UInt8(truncatingIfNeeded: 48 + i)); return }
         if i < 0 { out.append(UInt8(ascii: "-")) }
         var v = i.magnitude
@@ -157,23 +157,23 @@ extension JSON {
                 d[n] = UInt8(truncatingIfNeeded: 48 + v % 10)
                 v /= 10
             } while v > 0
-            out.append(contentsOf: d[n...])
+            for k in n..<d.count { out.append(d[k]) }
         }
     }
 
-    static func writeString(_ s: String, to out: inout [UInt8]) {
+    static func writeString(_ s: String, to out: inout JSONSink) {
         out.append(UInt8(ascii: "\""))
         // Most strings need no escaping: copy them whole.
         let plain = s.utf8.withContiguousStorageIfAvailable { b -> Bool in
             for c in b where c < 0x20 || c == UInt8(ascii: "\"") || c == UInt8(ascii: "\\") { return false }
-            out.append(contentsOf: b)
+            out.append(b)
             return true
         } ?? false
         if !plain { writeEscaped(s, to: &out) }
         out.append(UInt8(ascii: "\""))
     }
 
-    private static func writeEscaped(_ s: String, to out: inout [UInt8]) {
+    private static func writeEscaped(_ s: String, to out: inout JSONSink) {
         for b in s.utf8 {
             switch b {
             case UInt8(ascii: "\""): out.append(contentsOf: [92, 34])
@@ -199,5 +199,49 @@ extension JSON {
         case .bool(let b): b ? "True" : "False"
         default: String(decoding: encoded(), as: UTF8.self)
         }
+    }
+}
+
+/// The growing byte buffer JSON is written into: `[UInt8]`'s per-append uniqueness and capacity checks showed
+/// in `/servers/detail` profiles (tens of thousands of small appends per page). The owner deallocates it.
+struct JSONSink {
+    private(set) var base: UnsafeMutablePointer<UInt8>
+    private(set) var count = 0
+    private var capacity: Int
+
+    init(capacity: Int) {
+        self.capacity = max(capacity, 64)
+        base = .allocate(capacity: self.capacity)
+    }
+
+    var bytes: UnsafeBufferPointer<UInt8> { UnsafeBufferPointer(start: base, count: count) }
+
+    func deallocate() { base.deallocate() }
+
+    private mutating func reserve(_ n: Int) {
+        guard count + n > capacity else { return }
+        let newCapacity = max(capacity * 2, count + n)
+        let grown = UnsafeMutablePointer<UInt8>.allocate(capacity: newCapacity)
+        grown.update(from: base, count: count)
+        base.deallocate()
+        base = grown
+        capacity = newCapacity
+    }
+
+    mutating func append(_ b: UInt8) {
+        reserve(1)
+        base[count] = b
+        count += 1
+    }
+
+    mutating func append(_ b: UnsafeBufferPointer<UInt8>) {
+        guard let src = b.baseAddress, b.count > 0 else { return }
+        reserve(b.count)
+        (base + count).update(from: src, count: b.count)
+        count += b.count
+    }
+
+    mutating func append(contentsOf s: some Sequence<UInt8>) {
+        for b in s { append(b) }
     }
 }

@@ -150,8 +150,8 @@ extension ComputeAPI {
         // One query for the page's faults (only servers in ERROR show one), not one per server.
         let faults = try await store.latestFaults(page.filter { $0.instance.vmState == .error }.map(\.instance.uuid))
         // Written server by server: a JSON tree of the whole page was built, hashed and walked again.
-        var body: [UInt8] = []
-        body.reserveCapacity(page.count * 2048 + 256)
+        var body = JSONSink(capacity: page.count * 2048 + 256)
+        defer { body.deallocate() }
         body.append(contentsOf: #"{"servers":["#.utf8)
         for (n, s) in page.enumerated() {
             if n > 0 { body.append(UInt8(ascii: ",")) }
@@ -164,7 +164,7 @@ extension ComputeAPI {
             links.write(to: &body)
         }
         body.append(UInt8(ascii: "}"))
-        return json(.ok, bytes: body)
+        return json(.ok, bytes: body.bytes)
     }
 
     /// ISO 8601 as Nova's `changes-since` accepts it (with or without zone and fraction).
