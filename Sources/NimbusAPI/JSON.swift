@@ -165,12 +165,38 @@ extension JSON {
         out.append(UInt8(ascii: "\""))
         // Most strings need no escaping: copy them whole.
         let plain = s.utf8.withContiguousStorageIfAvailable { b -> Bool in
-            for c in b where c < 0x20 || c == UInt8(ascii: "\"") || c == UInt8(ascii: "\\") { return false }
+            guard !needsEscaping(b) else { return false }
             out.append(b)
             return true
         } ?? false
         if !plain { writeEscaped(s, to: &out) }
         out.append(UInt8(ascii: "\""))
+    }
+
+    /// Whether any byte is a control character, '"' or '\\', eight bytes at a time (the scan of every string of a
+    /// 1.7 MB listing showed in profiles). Each test is "some byte of the word is zero" on a transformed word,
+    /// which has no false negatives; a false positive only costs the byte-wise escaping path.
+    static func needsEscaping(_ b: UnsafeBufferPointer<UInt8>) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
+        func hasZero(_ w: UInt64) -> Bool { (w &- ones) & ~w & highs != 0 }
+        var i = 0
+        if let base = b.baseAddress {
+            let raw = UnsafeRawPointer(base)
+            while i + 8 <= b.count {
+                let w = raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+                // Bytes below 0x20: subtracting 0x20 borrows into the high bit of a byte without it set.
+                if (w &- ones &* 0x20) & ~w & highs != 0 || hasZero(w ^ (ones &* 0x22)) || hasZero(w ^ (ones &* 0x5C)) {
+                    return true
+                }
+                i += 8
+            }
+        }
+        while i < b.count {
+            let c = b[i]
+            if c < 0x20 || c == UInt8(ascii: "\"") || c == UInt8(ascii: "\\") { return true }
+            i += 1
+        }
+        return false
     }
 
     private static func writeEscaped(_ s: String, to out: inout JSONSink) {

@@ -78,6 +78,25 @@ import Testing
         #expect(NimbusStore.fastUUID("FFFFFFFF-ffff-FFFF-ffff-FFFFFFFFFFFF").uuidString == "FFFFFFFF-FFFF-FFFF-FFFF-FFFFFFFFFFFF")
     }
 
+    @Test func escapeScanFindsEverySpecialByteAtEveryOffset() {
+        func reference(_ s: [UInt8]) -> Bool { s.contains { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C } }
+        for length in 0..<40 {
+            var plain: [UInt8] = []
+            for k in 0..<length {
+                let c = UInt8(0x20 + (k * 7) % 0x5F)
+                plain.append(c == 0x22 || c == 0x5C ? 0x41 : c)
+            }
+            #expect(plain.withUnsafeBufferPointer(JSON.needsEscaping) == reference(plain))
+            for offset in 0..<length {
+                for special: UInt8 in [0x00, 0x01, 0x0A, 0x1F, 0x22, 0x5C, 0x20, 0x21, 0x23, 0x5B, 0x5D, 0x7F, 0x80, 0xC3, 0xFF] {
+                    var bytes = plain
+                    bytes[offset] = special
+                    #expect(bytes.withUnsafeBufferPointer(JSON.needsEscaping) == reference(bytes), "\(bytes)")
+                }
+            }
+        }
+    }
+
     @Test func encoderEscapesAndOrderedObjects() throws {
         let value: JSON = ["s": "quote \" backslash \\ nl \n tab \t cr \r ctl \u{1} é🎉 /", "n": -1_234_567,
                            "z": 0, "big": .int(Int.max), "min": .int(Int.min), "a": [1, "x", nil, true, 1.5]]
