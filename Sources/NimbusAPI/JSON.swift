@@ -53,7 +53,11 @@ extension JSON: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, Express
     public init(floatLiteral v: Double) { self = .double(v) }
     public init(arrayLiteral elements: JSON...) { self = .array(elements) }
     public init(dictionaryLiteral elements: (String, JSON)...) {
-        self = .object(Dictionary(elements, uniquingKeysWith: { _, b in b }))
+        // Last value wins for a repeated key, as `Dictionary(_:uniquingKeysWith:)` did, without its generic merge
+        // (every server of a listing builds several of these).
+        var o = [String: JSON](minimumCapacity: elements.count)
+        for (k, v) in elements { o[k] = v }
+        self = .object(o)
     }
     public init(nilLiteral: ()) { self = .null }
 }

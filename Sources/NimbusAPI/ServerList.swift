@@ -144,7 +144,7 @@ extension ComputeAPI {
             return try json(.ok, .object(out))
         }
         // Always set here (the listing is a detail one); a nil would be a bug above, answered as a 500.
-        guard let v = try await detailContext?.withHostIDs(page) else {
+        guard let v = try await detailContext?.preparedForListing(page) else {
             throw NovaError(.internalServerError, "server view context missing")
         }
         // One query for the page's faults (only servers in ERROR show one), not one per server.

@@ -13,17 +13,23 @@ struct ServerViewContext {
     var hostAZ: [String: String] = [:]
     /// Host → compute service status for `host_status` (2.16+, admin).
     var hostStatus: [String: String] = [:]
-    /// `hostId` by `project_id + host`, filled once per listing (`withHostIDs`): a SHA-224 per row is waste
+    /// `hostId` by `project_id + host`, filled once per listing (`preparedForListing`): a SHA-224 per row is waste
     /// when a page holds a few hosts.
     var hostIDs: [String: String] = [:]
+    /// The embedded flavor view by flavor, filled once per listing: servers of a page share a few flavors.
+    var flavorViews: [Flavor: JSON] = [:]
 
-    /// The context with `hostId`s of these servers precomputed (one SHA-224 per distinct project and host).
-    func withHostIDs(_ servers: [APIServer]) -> ServerViewContext {
+    /// The context with `hostId`s (one SHA-224 per distinct project and host) and flavor views of these servers
+    /// precomputed.
+    func preparedForListing(_ servers: [APIServer]) -> ServerViewContext {
         var v = self
         for s in servers {
             guard let host = s.instance.host else { continue }
             let key = s.instance.projectID + host
             if v.hostIDs[key] == nil { v.hostIDs[key] = SHA224.hex(key) }
+        }
+        for s in servers where v.flavorViews[s.instance.flavor] == nil {
+            v.flavorViews[s.instance.flavor] = ServerView.flavor(s.instance.flavor, v)
         }
         return v
     }
@@ -108,7 +114,7 @@ enum ServerView {
         put("id", .string(id)); put("name", .string(i.name)); put("status", .string(i.status))
         put("tenant_id", .string(i.projectID)); put("user_id", .string(i.userID))
         put("metadata", .object(i.metadata.mapValues(JSON.string))); put("hostId", hostID(i, v)); put("image", image)
-        put("flavor", flavor(i.flavor, v)); put("created", NovaTime.iso(i.createdAt))
+        put("flavor", v.flavorViews[i.flavor] ?? flavor(i.flavor, v)); put("created", NovaTime.iso(i.createdAt))
         put("updated", NovaTime.iso(i.updatedAt ?? i.createdAt)); put("addresses", [:]); put("accessIPv4", "")
         put("accessIPv6", ""); put("links", links(v.base, id)); put("OS-DCF:diskConfig", "MANUAL"); put("progress", 0)
         put("OS-EXT-AZ:availability_zone", .string(availabilityZone(i, v))); put("config_drive", "")
