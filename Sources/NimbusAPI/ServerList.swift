@@ -103,6 +103,8 @@ extension ComputeAPI {
             }
             if !lq.sort.contains(where: { $0.column == col }) { lq.sort.append((col, dir == "desc")) }
         }
+        // The detail view's lookups (aggregates, compute services) run alongside the server query.
+        async let detailContext: ServerViewContext? = detail ? viewContext(req, ctx) : nil
         var servers = try await store.apiServers(lq)
         // Nova's name filter is a regular expression (searched, not anchored).
         if let name = one("name") ?? one("display_name") {
@@ -115,34 +117,54 @@ extension ComputeAPI {
         if let st = q["status"]?.map({ $0.uppercased() }), !st.contains("DELETED") {
             servers = servers.filter { st.contains($0.instance.status) }
         }
-        if let u = one("uuid") { servers = servers.filter { $0.instance.uuid.uuidString.lowercased() == u.lowercased() } }
+        if let u = one("uuid") {
+            let wanted = UUID(uuidString: u)
+            servers = servers.filter { $0.instance.uuid == wanted }
+        }
         if let h = one("hostname") { servers = servers.filter { $0.fields.hostname == h } }
         if let ip = one("ip") ?? one("ip6"), !ip.isEmpty { servers = [] }  // no server has an address: no networking
         if let m = marker {
-            guard let idx = servers.firstIndex(where: { $0.instance.uuid.uuidString.lowercased() == m.lowercased() }) else {
+            let wanted = UUID(uuidString: m)
+            guard let idx = servers.firstIndex(where: { $0.instance.uuid == wanted }) else {
                 throw NovaError.badRequest("marker [\(m)] not found")
             }
             servers = Array(servers[(idx + 1)...])
         }
         let page = Array(servers.prefix(limit))
         let base = Self.baseURL(req)
-        var out: [String: JSON]
-        if detail {
-            let v = try await viewContext(req, ctx)
-            var faults: [UUID: InstanceFault] = [:]
-            for s in page where s.instance.vmState == .error { faults[s.instance.uuid] = try await store.latestFault(s.instance.uuid) }
-            out = ["servers": .array(page.map {
-                ServerView.detail($0, v, fault: faults[$0.instance.uuid], hints: $0.fields.schedulerHints)
-            })]
-        } else {
-            out = ["servers": .array(page.map { ServerView.brief($0.instance, base: base) })]
-        }
+        var links: JSON?
         if page.count == limit, limit > 0, let last = page.last {
             let path = detail ? "servers/detail" : "servers"
-            out["servers_links"] = [["rel": "next",
-                                     "href": .string("\(base)/v2.1/\(path)?limit=\(limit)&marker=\(last.instance.uuid.uuidString.lowercased())")]]
+            links = [["rel": "next",
+                      "href": .string("\(base)/v2.1/\(path)?limit=\(limit)&marker=\(last.instance.uuid.uuidString.lowercased())")]]
         }
-        return try json(.ok, .object(out))
+        guard detail else {
+            var out: [String: JSON] = ["servers": .array(page.map { ServerView.brief($0.instance, base: base) })]
+            out["servers_links"] = links
+            return try json(.ok, .object(out))
+        }
+        // Always set here (the listing is a detail one); a nil would be a bug above, answered as a 500.
+        guard let v = try await detailContext?.preparedForListing(page) else {
+            throw NovaError(.internalServerError, "server view context missing")
+        }
+        // One query for the page's faults (only servers in ERROR show one), not one per server.
+        let faults = try await store.latestFaults(page.filter { $0.instance.vmState == .error }.map(\.instance.uuid))
+        // Written server by server: a JSON tree of the whole page was built, hashed and walked again.
+        var body = JSONSink(capacity: page.count * 2048 + 256)
+        defer { body.deallocate() }
+        body.append(contentsOf: #"{"servers":["#.utf8)
+        for (n, s) in page.enumerated() {
+            if n > 0 { body.append(UInt8(ascii: ",")) }
+            JSON.writeObject(ServerView.detailFields(s, v, fault: faults[s.instance.uuid], hints: s.fields.schedulerHints),
+                             to: &body)
+        }
+        body.append(UInt8(ascii: "]"))
+        if let links {
+            body.append(contentsOf: #","servers_links":"#.utf8)
+            links.write(to: &body)
+        }
+        body.append(UInt8(ascii: "}"))
+        return json(.ok, bytes: body.bytes)
     }
 
     /// ISO 8601 as Nova's `changes-since` accepts it (with or without zone and fraction).

@@ -177,46 +177,88 @@ extension NimbusStore {
             let order = q.sort.isEmpty ? [("created_at", true), ("uuid", true)] : q.sort + [("uuid", q.sort[0].descending)]
             sql += " ORDER BY " + order.map { "\($0.0) \($0.1 ? "DESC" : "ASC")" }.joined(separator: ", ")
             var cache: [String: Flavor] = [:]
-            return try Row.fetchAll(db, sql: sql, arguments: StatementArguments(args)).map {
-                try Self.apiServer($0, flavors: &cache)
-            }
+            var out: [APIServer] = []
+            // Cached: compiling this join (GRDB's authorizer walks every column) showed per request; the
+            // texts vary only with which filters are present and how many values they carry.
+            let rows = try Row.fetchCursor(try db.cachedStatement(sql: sql), arguments: StatementArguments(args))
+            while let row = try rows.next() { out.append(try Self.apiServer(row, flavors: &cache)) }
+            return out
         }
     }
 
+    /// The columns `apiServer(_:flavors:)` reads, by position (decoding by column name cost more than the
+    /// rest of the row: GRDB lowercases the name on every lookup).
     static let serverSelect = """
-        SELECT instances.*, json_extract(r.spec, '$.schedulerHints') AS hints FROM instances
-        LEFT JOIN request_specs r ON r.instance_uuid = instances.uuid
+        SELECT instances.uuid, display_name, project_id, user_id, flavor, image_ref, vm_state, task_state,
+          power_state, host, node, availability_zone, reservation_id, launch_index, key_name, metadata, user_data,
+          created_at, updated_at, launched_at, terminated_at, deleted_at, locked_by, locked_reason, description,
+          hostname, tags, json_extract(r.spec, '$.schedulerHints') AS hints
+        FROM instances LEFT JOIN request_specs r ON r.instance_uuid = instances.uuid
         """
 
-    /// Decodes a row; flavors repeat across a listing, so each distinct flavor JSON is decoded once.
+    /// Decodes a row of `serverSelect`; flavors repeat across a listing, so each distinct flavor JSON is
+    /// decoded once, and the flat JSON columns take `FlatJSON` rather than a JSONDecoder per row.
     static func apiServer(_ row: Row, flavors: inout [String: Flavor]) throws -> APIServer {
-        func date(_ c: String) -> Date? { (row[c] as Double?).map(Date.init(db:)) }
-        let flavorJSON: String = row["flavor"]
+        func date(_ c: Int) -> Date? { (row[c] as Double?).map(Date.init(db:)) }
+        let flavorJSON: String = row[4]
         let flavor: Flavor
         if let f = flavors[flavorJSON] { flavor = f } else {
             flavor = try JSONColumn.decode(Flavor.self, flavorJSON)
             flavors[flavorJSON] = flavor
         }
-        let metaJSON: String = row["metadata"]
-        let tagsJSON: String = row["tags"]
+        let metaJSON: String = row[15]
+        let tagsJSON: String = row[26]
         let i = InstanceRecord(
-            uuid: UUID(uuidString: row["uuid"])!, name: row["display_name"], projectID: row["project_id"],
-            userID: row["user_id"], flavor: flavor, imageRef: row["image_ref"],
-            vmState: VMState(rawValue: row["vm_state"]) ?? .error,
-            taskState: (row["task_state"] as String?).flatMap(TaskState.init(rawValue:)),
-            powerState: PowerState(rawValue: row["power_state"]) ?? .noState, host: row["host"], node: row["node"],
-            availabilityZone: row["availability_zone"], reservationID: row["reservation_id"],
-            launchIndex: row["launch_index"], keyName: row["key_name"],
-            metadata: metaJSON == "{}" ? [:] : try JSONColumn.decode([String: String].self, metaJSON),
-            userData: row["user_data"], createdAt: Date(db: row["created_at"]), updatedAt: date("updated_at"),
-            launchedAt: date("launched_at"), terminatedAt: date("terminated_at"), deletedAt: date("deleted_at"))
+            uuid: fastUUID(row[0]), name: row[1], projectID: row[2], userID: row[3], flavor: flavor,
+            imageRef: row[5], vmState: VMState(rawValue: row[6]) ?? .error,
+            taskState: (row[7] as String?).flatMap(TaskState.init(rawValue:)),
+            powerState: PowerState(rawValue: row[8]) ?? .noState, host: row[9], node: row[10],
+            availabilityZone: row[11], reservationID: row[12], launchIndex: row[13], keyName: row[14],
+            metadata: try FlatJSON.stringDictionary(metaJSON) ?? JSONColumn.decode([String: String].self, metaJSON),
+            userData: row[16], createdAt: Date(db: row[17]), updatedAt: date(18), launchedAt: date(19),
+            terminatedAt: date(20), deletedAt: date(21))
         var fields = ServerAPIFields(
-            lockedBy: row["locked_by"], lockedReason: row["locked_reason"], description: row["description"],
-            hostname: row["hostname"], tags: tagsJSON == "[]" ? [] : try JSONColumn.decode([String].self, tagsJSON))
-        if let hints = row["hints"] as String?, hints != "{}" {
-            fields.schedulerHints = (try? JSONColumn.decode([String: [String]].self, hints)) ?? [:]
+            lockedBy: row[22], lockedReason: row[23], description: row[24], hostname: row[25],
+            tags: try FlatJSON.stringArray(tagsJSON) ?? JSONColumn.decode([String].self, tagsJSON))
+        if let hints = row[27] as String?, hints != "{}" {
+            fields.schedulerHints = FlatJSON.stringListDictionary(hints)
+                ?? (try? JSONColumn.decode([String: [String]].self, hints)) ?? [:]
         }
         return APIServer(instance: i, fields: fields)
+    }
+
+    /// A stored (lowercase, canonical) uuid; Foundation's parser on Linux goes through sscanf, which showed in
+    /// listings' profiles. Other spellings take Foundation's parser.
+    static func fastUUID(_ s: String) -> UUID {
+        var s = s
+        var u: uuid_t = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        let ok = s.withUTF8 { b in
+            withUnsafeMutableBytes(of: &u) { bytes -> Bool in
+                guard b.count == 36 else { return false }
+                func nibble(_ c: UInt8) -> UInt8? {
+                    switch c {
+                    case 48...57: c - 48
+                    case 97...102: c - 87
+                    case 65...70: c - 55
+                    default: nil
+                    }
+                }
+                var n = 0, i = 0
+                while i < 36 {
+                    if i == 8 || i == 13 || i == 18 || i == 23 {
+                        guard b[i] == UInt8(ascii: "-") else { return false }
+                        i += 1
+                        continue
+                    }
+                    guard let hi = nibble(b[i]), let lo = nibble(b[i + 1]) else { return false }
+                    bytes[n] = hi << 4 | lo
+                    n += 1
+                    i += 2
+                }
+                return true
+            }
+        }
+        return ok ? UUID(uuid: u) : UUID(uuidString: s)!
     }
 
     /// Updates API-owned fields of a live server; nil arguments leave a field as is.
@@ -257,5 +299,96 @@ extension NimbusStore {
             sql += " ORDER BY created_at, uuid"
             return try Row.fetchAll(db, sql: sql, arguments: StatementArguments(args)).map(InstanceRecord.init(row:))
         }
+    }
+}
+
+/// Fast decoding of the flat JSON columns a listing reads per row (`metadata`, `tags`, scheduler hints), as
+/// `JSONColumn.encode` writes them: no whitespace, string values only. A JSONDecoder per row was a large share
+/// of `GET /servers/detail`; anything else (escapes, numbers, nesting, whitespace) goes to JSONDecoder.
+enum FlatJSON {
+    /// `["a","b"]` → ["a", "b"]; nil if the text is not that simple shape.
+    static func stringArray(_ s: String) -> [String]? {
+        var s = s
+        return s.withUTF8 { b -> [String]? in
+            var i = 0
+            var out: [String] = []
+            guard b.count >= 2, b[0] == UInt8(ascii: "["), b[b.count - 1] == UInt8(ascii: "]") else { return nil }
+            i = 1
+            if b.count == 2 { return [] }
+            while true {
+                guard let str = string(b, &i) else { return nil }
+                out.append(str)
+                guard i < b.count else { return nil }
+                if b[i] == UInt8(ascii: ",") { i += 1; continue }
+                return b[i] == UInt8(ascii: "]") && i == b.count - 1 ? out : nil
+            }
+        }
+    }
+
+    /// `{"k":"v"}` → ["k": "v"]; nil if the text is not that simple shape.
+    static func stringDictionary(_ s: String) -> [String: String]? {
+        var s = s
+        return s.withUTF8 { b -> [String: String]? in
+            guard b.count >= 2, b[0] == UInt8(ascii: "{"), b[b.count - 1] == UInt8(ascii: "}") else { return nil }
+            var out: [String: String] = [:]
+            if b.count == 2 { return out }
+            var i = 1
+            while true {
+                guard let k = string(b, &i), i < b.count, b[i] == UInt8(ascii: ":") else { return nil }
+                i += 1
+                guard let v = string(b, &i), i < b.count else { return nil }
+                out[k] = v
+                if b[i] == UInt8(ascii: ",") { i += 1; continue }
+                return b[i] == UInt8(ascii: "}") && i == b.count - 1 ? out : nil
+            }
+        }
+    }
+
+    /// `{"k":["v",…]}` → ["k": ["v", …]]; nil if the text is not that simple shape.
+    static func stringListDictionary(_ s: String) -> [String: [String]]? {
+        var s = s
+        return s.withUTF8 { b -> [String: [String]]? in
+            guard b.count >= 2, b[0] == UInt8(ascii: "{"), b[b.count - 1] == UInt8(ascii: "}") else { return nil }
+            var out: [String: [String]] = [:]
+            if b.count == 2 { return out }
+            var i = 1
+            while true {
+                guard let k = string(b, &i), i + 1 < b.count, b[i] == UInt8(ascii: ":"), b[i + 1] == UInt8(ascii: "[")
+                else { return nil }
+                i += 2
+                var list: [String] = []
+                if i < b.count, b[i] == UInt8(ascii: "]") { i += 1 } else {
+                    while true {
+                        guard let v = string(b, &i), i < b.count else { return nil }
+                        list.append(v)
+                        if b[i] == UInt8(ascii: ",") { i += 1; continue }
+                        guard b[i] == UInt8(ascii: "]") else { return nil }
+                        i += 1
+                        break
+                    }
+                }
+                guard i < b.count else { return nil }
+                out[k] = list
+                if b[i] == UInt8(ascii: ",") { i += 1; continue }
+                return b[i] == UInt8(ascii: "}") && i == b.count - 1 ? out : nil
+            }
+        }
+    }
+
+    /// A string without escapes starting at `i` (which must be at its opening quote); `i` ends after it.
+    private static func string(_ b: UnsafeBufferPointer<UInt8>, _ i: inout Int) -> String? {
+        guard i < b.count, b[i] == UInt8(ascii: "\"") else { return nil }
+        let start = i + 1
+        var j = start
+        while j < b.count {
+            let c = b[j]
+            if c == UInt8(ascii: "\"") {
+                i = j + 1
+                return String(decoding: UnsafeBufferPointer(rebasing: b[start..<j]), as: UTF8.self)
+            }
+            if c == UInt8(ascii: "\\") || c < 0x20 { return nil }
+            j += 1
+        }
+        return nil
     }
 }
