@@ -168,14 +168,20 @@ extension ComputeAPI {
     }
 
     /// ISO 8601 as Nova's `changes-since` accepts it (with or without zone and fraction).
+    /// Nova's accepted times: ISO 8601 with or without a fraction, a zone, or a space for the `T` (a time
+    /// without a zone is UTC). `openstack usage list` sends `2026-10-28T12:04:57.651238`.
     static func parseTime(_ s: String) -> Date? {
+        var t = s
+        if t.count > 10, t[t.index(t.startIndex, offsetBy: 10)] == " " {
+            t.replaceSubrange(t.index(t.startIndex, offsetBy: 10)...t.index(t.startIndex, offsetBy: 10), with: "T")
+        }
+        let time = t.dropFirst(10)
+        if !(t.hasSuffix("Z") || time.contains("+") || time.contains("-")) { t += "Z" }
         let f = ISO8601DateFormatter()
         for opts: ISO8601DateFormatter.Options in [[.withInternetDateTime, .withFractionalSeconds], [.withInternetDateTime]] {
             f.formatOptions = opts
-            if let d = f.date(from: s) { return d }
+            if let d = f.date(from: t) { return d }
         }
-        let z = s.hasSuffix("Z") || s.contains("+") ? s : s + "Z"
-        f.formatOptions = [.withInternetDateTime]
-        return f.date(from: z)
+        return nil
     }
 }

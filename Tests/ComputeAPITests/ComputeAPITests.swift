@@ -240,6 +240,11 @@ import Testing
         #expect(((detail["quota_set"] as? [String: Any])?["instances"] as? [String: Any])?["in_use"] as? Int == 3)
         let usage = try await cloud.call("GET", "/v2.1/os-simple-tenant-usage?start=2000-01-01T00:00:00")
         #expect((usage["tenant_usages"] as? [Any])?.count == 1)
+        // What `openstack usage list` sends: microseconds, no zone (UTC).
+        let cli = try await cloud.call("GET", "/v2.1/os-simple-tenant-usage?detailed=True&start=2000-10-28T12%3A04%3A57.651238")
+        #expect(cli.status == 200 && (cli["tenant_usages"] as? [Any])?.count == 1)
+        #expect(try await cloud.call("GET", "/v2.1/os-simple-tenant-usage?start=2000-01-01%2012%3A00%3A00.5").status == 200)
+        #expect(try await cloud.call("GET", "/v2.1/os-simple-tenant-usage?start=yesterday").status == 400)
     }
 
     @Test func adminResources() async throws {

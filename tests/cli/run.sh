@@ -83,6 +83,16 @@ step "server start" "$OS" server start vm1
 step "server start reaches ACTIVE" wait_status vm1 ACTIVE
 step "server reboot --wait" "$OS" server reboot --wait vm1
 step "console log show" "$OS" console log show vm1
+# Beyond the list: what users also do day to day.
+step "server pause" "$OS" server pause vm1
+step "server pause reaches PAUSED" wait_status vm1 PAUSED
+step "server unpause" "$OS" server unpause vm1
+step "server unpause reaches ACTIVE" wait_status vm1 ACTIVE
+step "server set --property --tag" "$OS" server set --property role=web --tag blue vm1
+expect "server show properties and tags" "role='web'" "$OS" server show vm1 -c properties -c tags
+expect "server event list" "pause" "$OS" server event list vm1
+expect "limits show --absolute" "total_ram_used|totalRAMUsed" "$OS" limits show --absolute
+expect "usage list" "Servers|RAM MB-Hours" "$OS" usage list
 step "server group create --policy anti-affinity" "$OS" server group create --policy anti-affinity grp
 GROUP=$("$OS" server group show grp -f value -c id 2>/dev/null)
 step "server create in group (1)" "$OS" server create --flavor m1.tiny --image cirros --nic none --hint "group=$GROUP" --wait aa1
