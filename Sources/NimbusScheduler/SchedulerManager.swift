@@ -118,17 +118,8 @@ public struct SchedulerManager: Sendable {
                 chosen = ranked.first { left.isEmpty || left[hosts[$0].uuid]?.fits(resources) ?? true }
             }
             guard let chosen else {
-                var report = FilterReport(steps: before + steps)
-                if !hosts.isEmpty {
-                    report.steps.append(FilterReport.Step(
-                        name: "Claim", hostsIn: hosts.count, hostsOut: 0,
-                        reasons: ["capacity taken by earlier instances of this request": hosts.count]))
-                }
-                let reason = instanceUUIDs.count > 1
-                    ? "There are not enough hosts available for instance \(index + 1) of \(instanceUUIDs.count)."
-                    : "There are not enough hosts available."
-                Counter(label: "nimbus_scheduler_no_valid_host_total").increment()
-                throw NoValidHost(reason: reason, report: report)
+                throw Self.noValidHost(before + steps, hostsLeft: hosts.count, index: index, of: instanceUUIDs.count,
+                                       claimFailure: "capacity taken by earlier instances of this request")
             }
             plan.claims.append((consumer, hosts[chosen].uuid, hosts[chosen].generation))
             // Only later instances of this request read the consumed state (the alternates are other hosts).
@@ -180,17 +171,8 @@ public struct SchedulerManager: Sendable {
                 }
                 let chosen = chosenIndex.map { hosts[$0] }
                 guard let chosen else {
-                    var report = FilterReport(steps: before + steps)
-                    if !hosts.isEmpty {
-                        report.steps.append(FilterReport.Step(
-                            name: "Claim", hostsIn: hosts.count, hostsOut: 0,
-                            reasons: ["capacity taken by a concurrent request": hosts.count]))
-                    }
-                    let reason = instanceUUIDs.count > 1
-                        ? "There are not enough hosts available for instance \(index + 1) of \(instanceUUIDs.count)."
-                        : "There are not enough hosts available."
-                    Counter(label: "nimbus_scheduler_no_valid_host_total").increment()
-                    throw NoValidHost(reason: reason, report: report)
+                    throw Self.noValidHost(before + steps, hostsLeft: hosts.count, index: index, of: instanceUUIDs.count,
+                                           claimFailure: "capacity taken by a concurrent request")
                 }
                 claimed.append(consumer)
                 // Nova's _consume_selected_host: later instances of this request see the usage and the group member.
@@ -282,6 +264,21 @@ public struct SchedulerManager: Sendable {
             hosts.insert(hosts.remove(at: pick), at: 0)
         }
         return hosts
+    }
+
+    /// NoValidHost for instance `index` of `count`: the filter steps, plus a Claim step when hosts passed the
+    /// filters but none could be claimed.
+    static func noValidHost(_ steps: [FilterReport.Step], hostsLeft: Int, index: Int, of count: Int,
+                            claimFailure: String) -> NoValidHost {
+        var report = FilterReport(steps: steps)
+        if hostsLeft > 0 {
+            report.steps.append(FilterReport.Step(name: "Claim", hostsIn: hostsLeft, hostsOut: 0,
+                                                  reasons: [claimFailure: hostsLeft]))
+        }
+        let reason = count > 1 ? "There are not enough hosts available for instance \(index + 1) of \(count)."
+            : "There are not enough hosts available."
+        Counter(label: "nimbus_scheduler_no_valid_host_total").increment()
+        return NoValidHost(reason: reason, report: report)
     }
 
     static func fits(_ h: HostState, _ f: Flavor) -> Bool {

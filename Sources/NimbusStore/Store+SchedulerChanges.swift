@@ -40,6 +40,17 @@ extension NimbusStore {
         uuid, host, binary, topic, report_count, disabled, disabled_reason, forced_down, last_seen_up,
           created_at, updated_at, rpc_endpoint, rpc_public_key, rowid
         """
+    /// A `serviceColumns` row, read by position (the scheduler's hot path: no lookups by column name).
+    static func schedulerService(_ r: Row) -> ServiceRecord {
+        var s = ServiceRecord(
+            uuid: parseUUID(r[0]) ?? UUID(), host: r[1], binary: r[2], topic: r[3], reportCount: r[4],
+            disabled: r[5], disabledReason: r[6], forcedDown: r[7],
+            lastSeenUp: (r[8] as Double?).map(Date.init(db:)), createdAt: Date(db: r[9]),
+            updatedAt: (r[10] as Double?).map(Date.init(db:)), rpcEndpoint: r[11], rpcPublicKey: r[12])
+        s.id = r[13]
+        return s
+    }
+
     static let ioOpsSQL = """
         SUM(vm_state = 'building' OR task_state IN ('resize_migrating', 'rebuilding', 'resize_prep',
             'image_snapshot', 'image_backup', 'rescuing', 'unshelving'))
@@ -84,15 +95,7 @@ extension NimbusStore {
                 ? "SELECT \(Self.serviceColumns) FROM services WHERE binary = 'nova-compute'"
                 : "SELECT \(Self.serviceColumns) FROM services WHERE change_seq > ? AND binary = 'nova-compute'"),
                 arguments: after)
-            while let r = try srows.next() {
-                var s = ServiceRecord(
-                    uuid: Self.parseUUID(r[0]) ?? UUID(), host: r[1], binary: r[2], topic: r[3], reportCount: r[4],
-                    disabled: r[5], disabledReason: r[6], forcedDown: r[7],
-                    lastSeenUp: (r[8] as Double?).map(Date.init(db:)), createdAt: Date(db: r[9]),
-                    updatedAt: (r[10] as Double?).map(Date.init(db:)), rpcEndpoint: r[11], rpcPublicKey: r[12])
-                s.id = r[13]
-                out.services.append(s)
-            }
+            while let r = try srows.next() { out.services.append(Self.schedulerService(r)) }
             if !out.nodes.isEmpty {
                 let crows = try Row.fetchCursor(try db.cachedStatement(sql: full
                     ? "SELECT node, COUNT(*), \(Self.ioOpsSQL) FROM instances WHERE deleted = 0 AND node IS NOT NULL GROUP BY node"

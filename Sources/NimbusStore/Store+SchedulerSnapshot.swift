@@ -47,20 +47,9 @@ extension NimbusStore {
                     freeVCPU: r[9], freeMemoryMB: r[10], freeDiskGB: r[11]))
             }
             var services: [ServiceRecord] = []
-            let srows = try Row.fetchCursor(db, sql: """
-                SELECT uuid, host, binary, topic, report_count, disabled, disabled_reason, forced_down, last_seen_up,
-                  created_at, updated_at, rpc_endpoint, rpc_public_key, rowid
-                FROM services WHERE binary = 'nova-compute'
-                """)
-            while let r = try srows.next() {
-                var s = ServiceRecord(
-                    uuid: Self.parseUUID(r[0]) ?? UUID(), host: r[1], binary: r[2], topic: r[3], reportCount: r[4],
-                    disabled: r[5], disabledReason: r[6], forcedDown: r[7],
-                    lastSeenUp: (r[8] as Double?).map(Date.init(db:)), createdAt: Date(db: r[9]),
-                    updatedAt: (r[10] as Double?).map(Date.init(db:)), rpcEndpoint: r[11], rpcPublicKey: r[12])
-                s.id = r[13]
-                services.append(s)
-            }
+            let srows = try Row.fetchCursor(
+                db, sql: "SELECT \(Self.serviceColumns) FROM services WHERE binary = 'nova-compute'")
+            while let r = try srows.next() { services.append(Self.schedulerService(r)) }
             var counts: [String: (Int, Int)] = [:]
             for r in try Row.fetchAll(db, sql: """
                 SELECT node, COUNT(*),
