@@ -19,6 +19,8 @@ extension BenchCommand {
         @OptionGroup var common: CommonOptions
         @Option(help: "Server counts, comma separated.") var servers: String = "100,1000"
         @Option(help: "Requests per count (after 5 warm-up requests).") var requests: Int = 200
+        @Flag(help: "Use URLSession (a new libcurl request each time) instead of one keep-alive connection.")
+        var urlSession = false
 
         func run() async throws {
             print("| servers | requests | p50 ms | p99 ms | response KiB |")
@@ -42,24 +44,56 @@ extension BenchCommand {
                 let task = Task { try await group.run() }
                 var it = stream.makeAsyncIterator()
                 guard let port = await it.next() else { continue }
-                var req = URLRequest(url: URL(string: "http://127.0.0.1:\(port)/v2.1/servers/detail")!)
-                req.setValue("compute 2.100", forHTTPHeaderField: "OpenStack-API-Version")
-                var samples: [Double] = []
-                var size = 0
-                let clock = ContinuousClock()
-                for i in 0..<(requests + 5) {
-                    var data = Data()
-                    let t = try await clock.measure { (data, _) = try await URLSession.shared.data(for: req) }
-                    if i >= 5 { samples.append(Double(t.components.attoseconds) / 1e15 + Double(t.components.seconds) * 1000) }
-                    size = data.count
-                }
+                let (samples, size) = urlSession
+                    ? try await Self.measureURLSession(port: port, requests: requests)
+                    : try await Self.measureKeepAlive(port: port, requests: requests)
                 await group.triggerGracefulShutdown()
                 _ = await task.result
-                samples.sort()
                 func pct(_ p: Double) -> Double { samples[min(samples.count - 1, Int(Double(samples.count) * p))] }
                 print(String(format: "| %d | %d | %.2f | %.2f | %.0f |", n, samples.count, pct(0.5), pct(0.99),
                              Double(size) / 1024))
             }
+        }
+
+        static let path = "/v2.1/servers/detail"
+        static let headers = ["OpenStack-API-Version": "compute 2.100"]
+
+        /// Sorted latencies in ms over one keep-alive connection, on a thread of its own (blocking socket reads).
+        static func measureKeepAlive(port: Int, requests: Int) async throws -> ([Double], Int) {
+            try await withCheckedThrowingContinuation { (c: CheckedContinuation<([Double], Int), Error>) in
+                Thread {
+                    c.resume(with: Result {
+                        let client = try BenchHTTPClient(port: port)
+                        var samples: [Double] = []
+                        var size = 0
+                        for i in 0..<(requests + 5) {
+                            let start = DispatchTime.now().uptimeNanoseconds
+                            let (status, bytes) = try client.get(path, headers: headers)
+                            let ms = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6
+                            guard status == 200 else { throw BenchHTTPClient.Failure(description: "status \(status)") }
+                            if i >= 5 { samples.append(ms) }
+                            size = bytes
+                        }
+                        return (samples.sorted(), size)
+                    })
+                }.start()
+            }
+        }
+
+        /// Sorted latencies in ms with URLSession, as the first figures were taken.
+        static func measureURLSession(port: Int, requests: Int) async throws -> ([Double], Int) {
+            var req = URLRequest(url: URL(string: "http://127.0.0.1:\(port)\(path)")!)
+            for (k, v) in headers { req.setValue(v, forHTTPHeaderField: k) }
+            var samples: [Double] = []
+            var size = 0
+            let clock = ContinuousClock()
+            for i in 0..<(requests + 5) {
+                var data = Data()
+                let t = try await clock.measure { (data, _) = try await URLSession.shared.data(for: req) }
+                if i >= 5 { samples.append(Double(t.components.attoseconds) / 1e15 + Double(t.components.seconds) * 1000) }
+                size = data.count
+            }
+            return (samples.sorted(), size)
         }
 
         /// N ACTIVE servers spread over 10 hosts, with metadata and a tag, as a listing would see them.
