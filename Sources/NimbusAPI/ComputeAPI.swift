@@ -178,10 +178,18 @@ enum NovaTime {
     /// timestamp on Linux, which made timestamps a large share of `/servers/detail`. Output matches
     /// `foundationFormat` (tested over a range of dates, leap years and sub-second times included).
     static func format(_ d: Date, fraction: Bool) -> String {
+        var out = String(unsafeUninitializedCapacity: 26) { fastFormat(d, fraction: fraction, into: $0) ?? 0 }
+        if out.isEmpty { out = foundationFormat(d, fraction: fraction) }
+        return out
+    }
+
+    /// `format` into `b` (at least 26 bytes), returning the count written; nil outside years 0-9999 (the
+    /// caller then takes `foundationFormat`).
+    static func fastFormat(_ d: Date, fraction: Bool, into b: UnsafeMutableBufferPointer<UInt8>) -> Int? {
         // Same arithmetic as Foundation's Gregorian calendar: whole seconds by flooring the reference-date
         // interval, the fraction from what is left (so rounding of sub-second values agrees).
         let t = d.timeIntervalSinceReferenceDate
-        guard t.isFinite, abs(t) < 1e13 else { return foundationFormat(d, fraction: fraction) }
+        guard t.isFinite, abs(t) < 1e13 else { return nil }
         let whole = t.rounded(.down)
         let secs = Int(whole) + 978_307_200
         var days = secs / 86_400
@@ -197,22 +205,20 @@ enum NovaTime {
         let day = doy - (153 * mp + 2) / 5 + 1
         let month = mp < 10 ? mp + 3 : mp - 9
         let year = yoe + era * 400 + (month <= 2 ? 1 : 0)
-        guard (0...9999).contains(year) else { return foundationFormat(d, fraction: fraction) }
+        guard (0...9999).contains(year) else { return nil }
         let micros = Int((t - whole) * 1e9) / 1000
         let count = fraction ? 26 : 19
-        return String(unsafeUninitializedCapacity: count) { b in
-            func put(_ v: Int, _ at: Int, _ width: Int) {
-                var v = v
-                for k in stride(from: at + width - 1, through: at, by: -1) {
-                    b[k] = UInt8(truncatingIfNeeded: 48 + v % 10)
-                    v /= 10
-                }
+        func put(_ v: Int, _ at: Int, _ width: Int) {
+            var v = v
+            for k in stride(from: at + width - 1, through: at, by: -1) {
+                b[k] = UInt8(truncatingIfNeeded: 48 + v % 10)
+                v /= 10
             }
-            put(year, 0, 4); b[4] = 45; put(month, 5, 2); b[7] = 45; put(day, 8, 2); b[10] = 84
-            put(sod / 3600, 11, 2); b[13] = 58; put(sod % 3600 / 60, 14, 2); b[16] = 58; put(sod % 60, 17, 2)
-            if fraction { b[19] = 46; put(micros, 20, 6) }
-            return count
         }
+        put(year, 0, 4); b[4] = 45; put(month, 5, 2); b[7] = 45; put(day, 8, 2); b[10] = 84
+        put(sod / 3600, 11, 2); b[13] = 58; put(sod % 3600 / 60, 14, 2); b[16] = 58; put(sod % 60, 17, 2)
+        if fraction { b[19] = 46; put(micros, 20, 6) }
+        return count
     }
 
     /// The Foundation formatting `format` replaces (the reference its tests compare against).

@@ -167,6 +167,12 @@ extension JSON {
 
     static func writeString(_ s: String, to out: inout JSONSink) {
         out.append(UInt8(ascii: "\""))
+        writeStringContent(s, to: &out)
+        out.append(UInt8(ascii: "\""))
+    }
+
+    /// A string's escaped content without the quotes (links are written from several pieces).
+    static func writeStringContent(_ s: String, to out: inout JSONSink) {
         // Most strings need no escaping: copy them whole.
         let plain = s.utf8.withContiguousStorageIfAvailable { b -> Bool in
             guard !needsEscaping(b) else { return false }
@@ -174,7 +180,6 @@ extension JSON {
             return true
         } ?? false
         if !plain { writeEscaped(s, to: &out) }
-        out.append(UInt8(ascii: "\""))
     }
 
     /// Whether any byte is a control character, '"' or '\\', eight bytes at a time (the scan of every string of a
@@ -269,6 +274,17 @@ struct JSONSink {
         reserve(b.count)
         (base + count).update(from: src, count: b.count)
         count += b.count
+    }
+
+    /// Lets `body` write at most `n` bytes in place; it returns how many it wrote.
+    mutating func write(reserving n: Int, _ body: (UnsafeMutableBufferPointer<UInt8>) -> Int) {
+        reserve(n)
+        count += min(n, body(UnsafeMutableBufferPointer(start: base + count, count: n)))
+    }
+
+    /// Strings (literals most of all) copied whole rather than byte by byte through the generic path below.
+    mutating func append(contentsOf s: String.UTF8View) {
+        if s.withContiguousStorageIfAvailable({ append($0) }) == nil { for b in s { append(b) } }
     }
 
     mutating func append(contentsOf s: some Sequence<UInt8>) {

@@ -153,11 +153,7 @@ extension ComputeAPI {
         var body = JSONSink(capacity: page.count * 2048 + 256)
         defer { body.deallocate() }
         body.append(contentsOf: #"{"servers":["#.utf8)
-        for (n, s) in page.enumerated() {
-            if n > 0 { body.append(UInt8(ascii: ",")) }
-            JSON.writeObject(ServerView.detailFields(s, v, fault: faults[s.instance.uuid], hints: s.fields.schedulerHints),
-                             to: &body)
-        }
+        await ServerView.writeListing(page, v, faults: faults, to: &body)
         body.append(UInt8(ascii: "]"))
         if let links {
             body.append(contentsOf: #","servers_links":"#.utf8)

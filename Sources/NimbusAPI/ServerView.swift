@@ -92,69 +92,80 @@ enum ServerView {
 
     static func detail(_ s: APIServer, _ v: ServerViewContext, fault: InstanceFault?, groups: [UUID]? = nil,
                        hints: [String: [String]]? = nil) -> JSON {
-        .object(Dictionary(uniqueKeysWithValues: detailFields(s, v, fault: fault, groups: groups, hints: hints)))
+        var fields = JSONPairs()
+        detailFields(s, v, fault: fault, groups: groups, hints: hints, into: &fields)
+        return fields.object
     }
 
-    /// The fields of `detail` in order, as pairs: a listing writes them straight to the body
-    /// (`JSON.writeObject`) rather than hashing ~50 keys into a dictionary per server and iterating it again.
-    static func detailFields(_ s: APIServer, _ v: ServerViewContext, fault: InstanceFault?, groups: [UUID]? = nil,
-                             hints: [String: [String]]? = nil) -> [(String, JSON)] {
+    /// The fields of `detail` in order, into a dictionary (`detail`) or straight into a listing's body.
+    static func detailFields<F: ViewFields>(_ s: APIServer, _ v: ServerViewContext, fault: InstanceFault?,
+                                            groups: [UUID]? = nil, hints: [String: [String]]? = nil,
+                                            into o: inout F) {
         let i = s.instance
         let id = lowercasedID(i.uuid)
-        let image: JSON
-        if i.imageRef.isEmpty { image = "" } else {
-            var o: [String: JSON] = ["id": .string(i.imageRef),
-                                     "links": [["rel": "bookmark", "href": .string("\(v.base)/images/\(i.imageRef)")]]]
-            if v.at(98) { o["properties"] = [:] }
-            image = .object(o)
+        o.put("id", id); o.put("name", i.name); o.put("status", i.status)
+        o.put("tenant_id", i.projectID); o.put("user_id", i.userID)
+        o.put("metadata", stringMap: i.metadata)
+        if let host = i.host {
+            let key = i.projectID + host
+            o.put("hostId", v.hostIDs[key] ?? SHA224.hex(key))
+        } else {
+            o.put("hostId", "")
         }
-        var o: [(String, JSON)] = []
-        o.reserveCapacity(64)
-        func put(_ k: String, _ value: JSON) { o.append((k, value)) }
-        put("id", .string(id)); put("name", .string(i.name)); put("status", .string(i.status))
-        put("tenant_id", .string(i.projectID)); put("user_id", .string(i.userID))
-        put("metadata", .object(i.metadata.mapValues(JSON.string))); put("hostId", hostID(i, v)); put("image", image)
-        put("flavor", v.flavorViews[i.flavor] ?? flavor(i.flavor, v)); put("created", NovaTime.iso(i.createdAt))
-        put("updated", NovaTime.iso(i.updatedAt ?? i.createdAt)); put("addresses", [:]); put("accessIPv4", "")
-        put("accessIPv6", ""); put("links", links(v.base, id)); put("OS-DCF:diskConfig", "MANUAL"); put("progress", 0)
-        put("OS-EXT-AZ:availability_zone", .string(availabilityZone(i, v))); put("config_drive", "")
-        put("key_name", .optional(i.keyName)); put("OS-SRV-USG:launched_at", NovaTime.micro(i.launchedAt))
-        put("OS-SRV-USG:terminated_at", NovaTime.micro(i.terminatedAt))
-        put("OS-EXT-STS:vm_state", .string(i.vmState.rawValue))
-        put("OS-EXT-STS:task_state", .optional(i.taskState?.rawValue))
-        put("OS-EXT-STS:power_state", .int(i.powerState.rawValue))
-        put("os-extended-volumes:volumes_attached", []); put("security_groups", defaultSecurityGroups)
-        if v.isAdmin {
-            put("OS-EXT-SRV-ATTR:host", .optional(i.host))
-            put("OS-EXT-SRV-ATTR:hypervisor_hostname", .optional(i.node))
-            put("OS-EXT-SRV-ATTR:instance_name", .string("instance-" + id.prefix(8)))
-            if v.at(3) {
-                put("OS-EXT-SRV-ATTR:reservation_id", .string(i.reservationID))
-                put("OS-EXT-SRV-ATTR:launch_index", .int(i.launchIndex))
-                put("OS-EXT-SRV-ATTR:kernel_id", "")
-                put("OS-EXT-SRV-ATTR:ramdisk_id", "")
-                put("OS-EXT-SRV-ATTR:root_device_name", .null)
-                put("OS-EXT-SRV-ATTR:user_data", .optional(i.userData))
+        if i.imageRef.isEmpty { o.put("image", "") } else {
+            o.putObject("image") { img in
+                img.put("id", i.imageRef)
+                img.putLinks("links", base: v.base, collection: "images", id: i.imageRef, selfLink: false)
+                if v.at(98) { img.put("properties", JSON.object([:])) }
             }
-            if v.at(16) { put("host_status", .string(i.host.flatMap { v.hostStatus[$0] } ?? "")) }
         }
-        if (v.isAdmin && v.at(3)) || v.at(90) { put("OS-EXT-SRV-ATTR:hostname", .optional(s.fields.hostname)) }
-        if v.at(9) { put("locked", .bool(s.fields.lockedBy != nil)) }
-        if v.at(73) { put("locked_reason", .optional(s.fields.lockedReason)) }
-        if v.at(19) { put("description", .optional(s.fields.description)) }
-        if v.at(26) { put("tags", .array(s.fields.tags.map(JSON.string))) }
-        if v.at(63) { put("trusted_image_certificates", .null) }
-        if v.at(71), let groups { put("server_groups", .array(groups.map { .string($0.uuidString.lowercased()) })) }
-        if v.at(96) { put("pinned_availability_zone", .optional(i.availabilityZone)) }
+        o.put("flavor", v.flavorViews[i.flavor] ?? flavor(i.flavor, v))
+        o.put("created", time: i.createdAt, fraction: false)
+        o.put("updated", time: i.updatedAt ?? i.createdAt, fraction: false)
+        o.put("addresses", JSON.object([:])); o.put("accessIPv4", ""); o.put("accessIPv6", "")
+        o.putLinks("links", base: v.base, collection: "servers", id: id, selfLink: true)
+        o.put("OS-DCF:diskConfig", "MANUAL"); o.put("progress", 0)
+        o.put("OS-EXT-AZ:availability_zone", availabilityZone(i, v)); o.put("config_drive", "")
+        o.put("key_name", optional: i.keyName)
+        o.put("OS-SRV-USG:launched_at", time: i.launchedAt, fraction: true)
+        o.put("OS-SRV-USG:terminated_at", time: i.terminatedAt, fraction: true)
+        o.put("OS-EXT-STS:vm_state", i.vmState.rawValue)
+        o.put("OS-EXT-STS:task_state", optional: i.taskState?.rawValue)
+        o.put("OS-EXT-STS:power_state", i.powerState.rawValue)
+        o.put("os-extended-volumes:volumes_attached", JSON.array([]))
+        o.put("security_groups", defaultSecurityGroups)
+        if v.isAdmin {
+            o.put("OS-EXT-SRV-ATTR:host", optional: i.host)
+            o.put("OS-EXT-SRV-ATTR:hypervisor_hostname", optional: i.node)
+            o.put("OS-EXT-SRV-ATTR:instance_name", "instance-" + id.prefix(8))
+            if v.at(3) {
+                o.put("OS-EXT-SRV-ATTR:reservation_id", i.reservationID)
+                o.put("OS-EXT-SRV-ATTR:launch_index", i.launchIndex)
+                o.put("OS-EXT-SRV-ATTR:kernel_id", "")
+                o.put("OS-EXT-SRV-ATTR:ramdisk_id", "")
+                o.put("OS-EXT-SRV-ATTR:root_device_name", JSON.null)
+                o.put("OS-EXT-SRV-ATTR:user_data", optional: i.userData)
+            }
+            if v.at(16) { o.put("host_status", i.host.flatMap { v.hostStatus[$0] } ?? "") }
+        }
+        if (v.isAdmin && v.at(3)) || v.at(90) { o.put("OS-EXT-SRV-ATTR:hostname", optional: s.fields.hostname) }
+        if v.at(9) { o.put("locked", s.fields.lockedBy != nil) }
+        if v.at(73) { o.put("locked_reason", optional: s.fields.lockedReason) }
+        if v.at(19) { o.put("description", optional: s.fields.description) }
+        if v.at(26) { o.put("tags", strings: s.fields.tags) }
+        if v.at(63) { o.put("trusted_image_certificates", JSON.null) }
+        if v.at(71), let groups { o.put("server_groups", strings: groups.map(lowercasedID)) }
+        if v.at(96) { o.put("pinned_availability_zone", optional: i.availabilityZone) }
         if v.at(100) {
-            put("scheduler_hints", .object((hints ?? [:]).mapValues { $0.count == 1 ? .string($0[0]) : .array($0.map(JSON.string)) }))
+            let shown = (hints ?? [:]).mapValues { $0.count == 1 ? JSON.string($0[0]) : .array($0.map(JSON.string)) }
+            o.put("scheduler_hints", JSON.object(shown))
         }
         if let fault, i.vmState == .error || i.vmState == .deleted {
-            var f: [String: JSON] = ["code": .int(fault.code), "message": .string(fault.message),
-                                     "created": NovaTime.iso(fault.createdAt)]
-            if v.isAdmin || fault.code != 500 { f["details"] = .string(fault.details) }
-            put("fault", .object(f))
+            o.putObject("fault") { f in
+                f.put("code", fault.code); f.put("message", fault.message)
+                f.put("created", time: fault.createdAt, fraction: false)
+                if v.isAdmin || fault.code != 500 { f.put("details", fault.details) }
+            }
         }
-        return o
     }
 }
