@@ -19,6 +19,8 @@ extension BenchCommand {
         @OptionGroup var common: CommonOptions
         @Option(help: "Server counts, comma separated.") var servers: String = "100,1000"
         @Option(help: "Requests per count (after 5 warm-up requests).") var requests: Int = 200
+        @Option(help: "The path to GET (the servers are there for any listing).")
+        var path = "/v2.1/servers/detail"
         @Flag(help: "Use URLSession (a new libcurl request each time) instead of one keep-alive connection.")
         var urlSession = false
 
@@ -45,8 +47,8 @@ extension BenchCommand {
                 var it = stream.makeAsyncIterator()
                 guard let port = await it.next() else { continue }
                 let (samples, size) = urlSession
-                    ? try await Self.measureURLSession(port: port, requests: requests)
-                    : try await Self.measureKeepAlive(port: port, requests: requests)
+                    ? try await Self.measureURLSession(port: port, path: path, requests: requests)
+                    : try await Self.measureKeepAlive(port: port, path: path, requests: requests)
                 await group.triggerGracefulShutdown()
                 _ = await task.result
                 func pct(_ p: Double) -> Double { samples[min(samples.count - 1, Int(Double(samples.count) * p))] }
@@ -55,11 +57,10 @@ extension BenchCommand {
             }
         }
 
-        static let path = "/v2.1/servers/detail"
         static let headers = ["OpenStack-API-Version": "compute 2.100"]
 
         /// Sorted latencies in ms over one keep-alive connection, on a thread of its own (blocking socket reads).
-        static func measureKeepAlive(port: Int, requests: Int) async throws -> ([Double], Int) {
+        static func measureKeepAlive(port: Int, path: String, requests: Int) async throws -> ([Double], Int) {
             try await withCheckedThrowingContinuation { (c: CheckedContinuation<([Double], Int), Error>) in
                 Thread {
                     c.resume(with: Result {
@@ -81,7 +82,7 @@ extension BenchCommand {
         }
 
         /// Sorted latencies in ms with URLSession, as the first figures were taken.
-        static func measureURLSession(port: Int, requests: Int) async throws -> ([Double], Int) {
+        static func measureURLSession(port: Int, path: String, requests: Int) async throws -> ([Double], Int) {
             var req = URLRequest(url: URL(string: "http://127.0.0.1:\(port)\(path)")!)
             for (k, v) in headers { req.setValue(v, forHTTPHeaderField: k) }
             var samples: [Double] = []

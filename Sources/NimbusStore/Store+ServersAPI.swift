@@ -203,7 +203,7 @@ extension NimbusStore {
         let flavorJSON: String = row[4]
         let flavor: Flavor
         if let f = flavors[flavorJSON] { flavor = f } else {
-            flavor = try JSONColumn.decode(Flavor.self, flavorJSON)
+            flavor = try FlavorColumnCache.flavor(flavorJSON)
             flavors[flavorJSON] = flavor
         }
         let metaJSON: String = row[15]
