@@ -134,6 +134,18 @@ public struct ComputeAPI: Sendable {
         return out
     }
 
+    /// Nova's `next` link of a full page: the request's own parameters (filters and sort kept, keys sorted)
+    /// with `limit` and `marker` set, so a client that follows it pages through the same listing.
+    static func nextLink(_ req: Request, _ collection: String, limit: Int, marker: String) -> JSON {
+        let allowed = CharacterSet.urlQueryAllowed.subtracting(CharacterSet(charactersIn: "&=+;#"))
+        func enc(_ s: String) -> String { s.addingPercentEncoding(withAllowedCharacters: allowed) ?? s }
+        let q = query(req)
+        var params = q.keys.filter { $0 != "marker" && $0 != "limit" }.sorted()
+            .flatMap { k in (q[k] ?? []).map { "\(enc(k))=\(enc($0))" } }
+        params += ["limit=\(limit)", "marker=\(enc(marker))"]
+        return [["rel": "next", "href": .string("\(baseURL(req))/v2.1/\(collection)?" + params.joined(separator: "&"))]]
+    }
+
     /// `limit` / `marker` of a paged list (`limit` above `[api] max_limit` is capped).
     func page(_ q: [String: [String]]) throws -> (limit: Int, marker: String?) {
         var limit = maxLimit

@@ -73,7 +73,7 @@ extension ComputeAPI {
                 list = Array(list[(idx + 1)...])
             }
             if list.count > limit, let last = list.prefix(limit).last, let id = Self.idString(last) {
-                links = [["rel": "next", "href": .string("\(Self.baseURL(req))/v2.1/os-hypervisors\(detail ? "/detail" : "")?limit=\(limit)&marker=\(id)")]]
+                links = Self.nextLink(req, detail ? "os-hypervisors/detail" : "os-hypervisors", limit: limit, marker: id)
             }
             list = Array(list.prefix(limit))
         }

@@ -103,18 +103,35 @@ extension ComputeAPI {
             }
             if !lq.sort.contains(where: { $0.column == col }) { lq.sort.append((col, dir == "desc")) }
         }
+        let name = one("name") ?? one("display_name")
+        let statuses = q["status"]?.map { $0.uppercased() }
+        let ip = one("ip") ?? one("ip6")
+        // Filters applied after the query below; without them the store pages in SQL.
+        let filteredAfter = name != nil || (statuses.map { !$0.contains("DELETED") } ?? false) || one("uuid") != nil
+            || one("hostname") != nil || !(ip ?? "").isEmpty
+        if !filteredAfter {
+            var m: UUID?
+            if let marker {
+                guard let u = UUID(uuidString: marker) else { throw NovaError.badRequest("marker [\(marker)] not found") }
+                m = u
+            }
+            lq.page = ServerPage(marker: m, limit: limit)
+        }
         // The detail view's lookups (aggregates, compute services) run alongside the server query.
         async let detailContext: ServerViewContext? = detail ? viewContext(req, ctx) : nil
-        var servers = try await store.apiServers(lq)
+        var servers: [APIServer]
+        do { servers = try await store.apiServers(lq) } catch let e as MarkerNotFound {
+            throw NovaError.badRequest("marker [\(marker ?? e.marker.uuidString.lowercased())] not found")
+        }
         // Nova's name filter is a regular expression (searched, not anchored).
-        if let name = one("name") ?? one("display_name") {
+        if let name {
             let re = try? NSRegularExpression(pattern: name)
             servers = servers.filter { s in
                 guard let re else { return s.instance.name.contains(name) }
                 return re.firstMatch(in: s.instance.name, range: NSRange(s.instance.name.startIndex..., in: s.instance.name)) != nil
             }
         }
-        if let st = q["status"]?.map({ $0.uppercased() }), !st.contains("DELETED") {
+        if let st = statuses, !st.contains("DELETED") {
             servers = servers.filter { st.contains($0.instance.status) }
         }
         if let u = one("uuid") {
@@ -122,8 +139,8 @@ extension ComputeAPI {
             servers = servers.filter { $0.instance.uuid == wanted }
         }
         if let h = one("hostname") { servers = servers.filter { $0.fields.hostname == h } }
-        if let ip = one("ip") ?? one("ip6"), !ip.isEmpty { servers = [] }  // no server has an address: no networking
-        if let m = marker {
+        if let ip, !ip.isEmpty { servers = [] }  // no server has an address: no networking
+        if lq.page == nil, let m = marker {
             let wanted = UUID(uuidString: m)
             guard let idx = servers.firstIndex(where: { $0.instance.uuid == wanted }) else {
                 throw NovaError.badRequest("marker [\(m)] not found")
@@ -134,9 +151,8 @@ extension ComputeAPI {
         let base = Self.baseURL(req)
         var links: JSON?
         if page.count == limit, limit > 0, let last = page.last {
-            let path = detail ? "servers/detail" : "servers"
-            links = [["rel": "next",
-                      "href": .string("\(base)/v2.1/\(path)?limit=\(limit)&marker=\(last.instance.uuid.uuidString.lowercased())")]]
+            links = Self.nextLink(req, detail ? "servers/detail" : "servers", limit: limit,
+                                  marker: ServerView.lowercasedID(last.instance.uuid))
         }
         guard detail else {
             var out: [String: JSON] = ["servers": .array(page.map { ServerView.brief($0.instance, base: base) })]

@@ -50,8 +50,21 @@ public struct ServerListQuery: Sendable {
     public var includeDeleted = false
     /// Column names (already validated by the API) with descending flags; empty = created_at desc, uuid desc.
     public var sort: [(column: String, descending: Bool)] = []
+    /// Marker and limit applied by the store; set only when the caller filters nothing after the query.
+    public var page: ServerPage?
 
     public init() {}
+}
+
+/// A page of a listing: the servers after `marker` (a server of the listing; nil = from the start), at most `limit`.
+public struct ServerPage: Sendable {
+    public var marker: UUID?
+    public var limit: Int
+
+    public init(marker: UUID?, limit: Int) {
+        self.marker = marker
+        self.limit = limit
+    }
 }
 
 /// A create refused by quota (Nova answers 403 "Quota exceeded for …").
@@ -141,48 +154,6 @@ extension NimbusStore {
             return try Row.fetchOne(try db.cachedStatement(sql: """
                 \(Self.serverSelect) WHERE uuid = ? AND deleted = 0
                 """), arguments: [uuid.db]).map { try Self.apiServer($0, flavors: &cache) }
-        }
-    }
-
-    /// Servers matching the SQL-side filters, in the requested order (marker and limit are the caller's).
-    public func apiServers(_ q: ServerListQuery) async throws -> [APIServer] {
-        try await db.read { db in
-            var sql = Self.serverSelect + " WHERE 1 = 1"
-            var args: [any DatabaseValueConvertible] = []
-            if !q.includeDeleted { sql += " AND deleted = 0" }
-            func eq(_ column: String, _ v: String?) {
-                if let v { sql += " AND \(column) = ?"; args.append(v) }
-            }
-            eq("project_id", q.projectID); eq("host", q.host); eq("node", q.node); eq("image_ref", q.imageRef)
-            eq("availability_zone", q.availabilityZone); eq("reservation_id", q.reservationID)
-            eq("key_name", q.keyName); eq("user_id", q.userID)
-            if let f = q.flavorID { sql += " AND json_extract(flavor, '$.id') = ?"; args.append(f) }
-            if let states = q.vmStates {
-                sql += " AND vm_state IN (\(states.map { _ in "?" }.joined(separator: ",")))"
-                args += states
-            }
-            if let locked = q.lockedOnly { sql += locked ? " AND locked_by IS NOT NULL" : " AND locked_by IS NULL" }
-            if let since = q.changesSince { sql += " AND COALESCE(updated_at, created_at) >= ?"; args.append(since.dbValue) }
-            let hasTag = "EXISTS (SELECT 1 FROM json_each(instances.tags) WHERE value = ?)"
-            for t in q.tagsAll { sql += " AND \(hasTag)"; args.append(t) }
-            if !q.tagsAny.isEmpty {
-                sql += " AND (" + q.tagsAny.map { _ in hasTag }.joined(separator: " OR ") + ")"
-                args += q.tagsAny
-            }
-            if !q.notTagsAll.isEmpty {
-                sql += " AND NOT (" + q.notTagsAll.map { _ in hasTag }.joined(separator: " AND ") + ")"
-                args += q.notTagsAll
-            }
-            for t in q.notTagsAny { sql += " AND NOT \(hasTag)"; args.append(t) }
-            let order = q.sort.isEmpty ? [("created_at", true), ("uuid", true)] : q.sort + [("uuid", q.sort[0].descending)]
-            sql += " ORDER BY " + order.map { "\($0.0) \($0.1 ? "DESC" : "ASC")" }.joined(separator: ", ")
-            var cache: [String: Flavor] = [:]
-            var out: [APIServer] = []
-            // Cached: compiling this join (GRDB's authorizer walks every column) showed per request; the
-            // texts vary only with which filters are present and how many values they carry.
-            let rows = try Row.fetchCursor(try db.cachedStatement(sql: sql), arguments: StatementArguments(args))
-            while let row = try rows.next() { out.append(try Self.apiServer(row, flavors: &cache)) }
-            return out
         }
     }
 
