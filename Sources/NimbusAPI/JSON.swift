@@ -118,18 +118,22 @@ extension JSON {
                 v.write(to: &out)
             }
             out.append(UInt8(ascii: "]"))
-        case .object(let o):
-            out.append(UInt8(ascii: "{"))
-            var first = true
-            for (k, v) in o {
-                if !first { out.append(UInt8(ascii: ",")) }
-                first = false
-                Self.writeString(k, to: &out)
-                out.append(UInt8(ascii: ":"))
-                v.write(to: &out)
-            }
-            out.append(UInt8(ascii: "}"))
+        case .object(let o): Self.writeMap(o, to: &out) { v, out in v.write(to: &out) }
         }
+    }
+
+    /// A dictionary as an object, each value written by `value`.
+    static func writeMap<V>(_ map: [String: V], to out: inout JSONSink, value: (V, inout JSONSink) -> Void) {
+        out.append(UInt8(ascii: "{"))
+        var first = true
+        for (k, v) in map {
+            if !first { out.append(UInt8(ascii: ",")) }
+            first = false
+            writeString(k, to: &out)
+            out.append(UInt8(ascii: ":"))
+            value(v, &out)
+        }
+        out.append(UInt8(ascii: "}"))
     }
 
     /// An object given as ordered pairs (keys must be distinct), written without building a dictionary.

@@ -93,16 +93,7 @@ struct JSONObjectWriter: ViewFields {
     }
     mutating func put(_ k: StaticString, stringMap: [String: String]) {
         key(k)
-        out.append(UInt8(ascii: "{"))
-        var firstEntry = true
-        for (name, value) in stringMap {
-            if !firstEntry { out.append(UInt8(ascii: ",")) }
-            firstEntry = false
-            JSON.writeString(name, to: &out)
-            out.append(UInt8(ascii: ":"))
-            JSON.writeString(value, to: &out)
-        }
-        out.append(UInt8(ascii: "}"))
+        JSON.writeMap(stringMap, to: &out) { v, out in JSON.writeString(v, to: &out) }
     }
     mutating func put(_ k: StaticString, time: Date?, fraction: Bool) {
         key(k)
