@@ -136,20 +136,6 @@ extension JSON {
         out.append(UInt8(ascii: "}"))
     }
 
-    /// An object given as ordered pairs (keys must be distinct), written without building a dictionary.
-    static func writeObject(_ pairs: [(String, JSON)], to out: inout JSONSink) {
-        out.append(UInt8(ascii: "{"))
-        var first = true
-        for (k, v) in pairs {
-            if !first { out.append(UInt8(ascii: ",")) }
-            first = false
-            writeString(k, to: &out)
-            out.append(UInt8(ascii: ":"))
-            v.write(to: &out)
-        }
-        out.append(UInt8(ascii: "}"))
-    }
-
     /// Decimal digits without going through `String(i)`.
     static func writeInt(_ i: Int, to out: inout JSONSink) {
         if i >= 0 && i < 10 { out.append(UInt8(truncatingIfNeeded: 48 + i)); return }

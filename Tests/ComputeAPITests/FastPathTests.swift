@@ -101,9 +101,10 @@ import Testing
         let value: JSON = ["s": "quote \" backslash \\ nl \n tab \t cr \r ctl \u{1} é🎉 /", "n": -1_234_567,
                            "z": 0, "big": .int(Int.max), "min": .int(Int.min), "a": [1, "x", nil, true, 1.5]]
         #expect(try JSON.decode(value.encoded()) == value)
-        var out = JSONSink(capacity: 1)  // grows
+        var writer = JSONObjectWriter(JSONSink(capacity: 1))  // grows
+        writer.put("b", 2); writer.put("a", "x\"y"); writer.put("long", .string(String(repeating: "é", count: 100)))
+        let out = writer.finish()
         defer { out.deallocate() }
-        JSON.writeObject([("b", 2), ("a", "x\"y"), ("long", .string(String(repeating: "é", count: 100)))], to: &out)
         #expect(String(decoding: out.bytes, as: UTF8.self)
             == #"{"b":2,"a":"x\"y","long":""# + String(repeating: "é", count: 100) + #""}"#)
     }
