@@ -39,22 +39,8 @@ struct ServerViewContext {
 
 /// Nova's server representation (nova/api/openstack/compute/views/servers.py), field by microversion.
 enum ServerView {
-    /// `uuid.uuidString.lowercased()` without Foundation's snprintf-based formatting (once per listed server).
-    static func lowercasedID(_ u: UUID) -> String {
-        withUnsafeBytes(of: u.uuid) { b in
-            String(unsafeUninitializedCapacity: 36) { out in
-                let hex = Array("0123456789abcdef".utf8)
-                var n = 0
-                for (k, byte) in b.enumerated() {
-                    if k == 4 || k == 6 || k == 8 || k == 10 { out[n] = UInt8(ascii: "-"); n += 1 }
-                    out[n] = hex[Int(byte >> 4)]
-                    out[n + 1] = hex[Int(byte & 0xF)]
-                    n += 2
-                }
-                return n
-            }
-        }
-    }
+    /// The id as Nova shows it (lowercase).
+    static func lowercasedID(_ u: UUID) -> String { u.lowercasedString }
 
     /// Constant for every server (no networking): built once rather than per row.
     static let defaultSecurityGroups: JSON = [["name": "default"]]

@@ -149,25 +149,25 @@ extension NimbusStore {
         }
     }
 
-    /// The newest fault of each of these instances (those without a fault are absent), in one query per
-    /// 500 instances: `GET /servers/detail` asked once per server before.
+    /// The newest fault of each of these instances (those without a fault are absent), in one query:
+    /// `GET /servers/detail` asked once per server before. The uuids go in as one JSON array, so the statement
+    /// is compiled once per connection rather than once per page with a placeholder per server.
     public func latestFaults(_ uuids: [UUID]) async throws -> [UUID: InstanceFault] {
         guard !uuids.isEmpty else { return [:] }
+        let list = try JSONColumn.encode(uuids.map(\.db))
         return try await db.read { db in
             var out: [UUID: InstanceFault] = [:]
-            for start in stride(from: 0, to: uuids.count, by: 500) {
-                let chunk = uuids[start..<min(start + 500, uuids.count)]
-                let rows = try Row.fetchCursor(db, sql: """
-                    SELECT f.instance_uuid, f.code, f.message, f.details, f.host, f.created_at FROM instance_faults f
-                    JOIN (SELECT MAX(id) AS id FROM instance_faults
-                          WHERE instance_uuid IN (\(chunk.map { _ in "?" }.joined(separator: ",")))
-                          GROUP BY instance_uuid) newest ON newest.id = f.id
-                    """, arguments: StatementArguments(chunk.map(\.db)))
-                while let r = try rows.next() {
-                    guard let uuid = UUID(uuidString: r[0]) else { continue }
-                    out[uuid] = InstanceFault(instanceUUID: uuid, code: r[1], message: r[2], details: r[3], host: r[4],
-                                              createdAt: Date(db: r[5]))
-                }
+            out.reserveCapacity(uuids.count)
+            let rows = try Row.fetchCursor(try db.cachedStatement(sql: """
+                SELECT f.instance_uuid, f.code, f.message, f.details, f.host, f.created_at FROM instance_faults f
+                JOIN (SELECT MAX(id) AS id FROM instance_faults
+                      WHERE instance_uuid IN (SELECT value FROM json_each(?))
+                      GROUP BY instance_uuid) newest ON newest.id = f.id
+                """), arguments: [list])
+            while let r = try rows.next() {
+                let uuid = Self.fastUUID(r[0])
+                out[uuid] = InstanceFault(instanceUUID: uuid, code: r[1], message: r[2], details: r[3], host: r[4],
+                                          createdAt: Date(db: r[5]))
             }
             return out
         }

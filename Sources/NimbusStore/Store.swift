@@ -114,5 +114,5 @@ enum JSONColumn {
 }
 
 extension UUID {
-    var db: String { uuidString.lowercased() }
+    var db: String { lowercasedString }
 }
