@@ -122,6 +122,10 @@ struct ServerCreateRequest {
                 if imageRef.isEmpty, src == "image", let id = o["uuid"]?.string { imageRef = id }
             }
         }
+        // Nothing to boot from (no image, and volumes are not offered): Nova's InvalidBDMBootSequence.
+        if imageRef.isEmpty {
+            throw NovaError.badRequest("Block Device Mapping is Invalid: Boot sequence for the instance and image/block device mapping combination is not valid.")
+        }
         if let hints = try (body.object("OS-SCH-HNT:scheduler_hints") ?? body.object("os:scheduler_hints")) {
             for (k, v) in hints.values {
                 if let s = v.string { schedulerHints[k] = [s] }

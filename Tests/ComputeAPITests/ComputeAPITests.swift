@@ -168,7 +168,11 @@ import Testing
         #expect(try await cloud.call("POST", "/v2.1/servers", Data("{not json".utf8)).status == 400)
         let missing = try await create(["name": "x", "flavorRef": "1"])
         #expect(missing.status == 400 && missing.message.contains("networks"))
-        #expect(try await create(["name": "x", "flavorRef": "1"], "2.36").status == 202)
+        #expect(try await create(["name": "x", "flavorRef": "1", "imageRef": "i"], "2.36").status == 202)
+        // No image and no volume: nothing to boot from (Nova's InvalidBDMBootSequence), at any microversion.
+        let bootless = try await create(["name": "x", "flavorRef": "1"], "2.36")
+        #expect(bootless.status == 400 && bootless.message.contains("Boot sequence"))
+        #expect(try await create(base.merging(["imageRef": ""]) { _, n in n }).status == 400)
         let wrong = try await create(base.merging(["min_count": "lots"]) { _, n in n })
         #expect(wrong.status == 400 && wrong.message.contains("min_count"))
         let unknown = try await create(base.merging(["colour": "red"]) { _, n in n })
@@ -231,7 +235,7 @@ import Testing
         // quotas: 3 instances exist; a limit below use needs force; at 3 the next create is refused
         #expect(try await cloud.call("PUT", "/v2.1/os-quota-sets/admin", ["quota_set": ["instances": 2]]).status == 400)
         #expect(try await cloud.call("PUT", "/v2.1/os-quota-sets/admin", ["quota_set": ["instances": 3]]).status == 200)
-        let over = try await cloud.call("POST", "/v2.1/servers", ["server": ["name": "over", "flavorRef": "1", "networks": "none"]], version: "2.100")
+        let over = try await cloud.call("POST", "/v2.1/servers", ["server": ["name": "over", "imageRef": "i", "flavorRef": "1", "networks": "none"]], version: "2.100")
         #expect(over.status == 403 && over.message.contains("instances"))
         let limits = try await cloud.call("GET", "/v2.1/limits", version: "2.57")
         let absolute = (limits["limits"] as? [String: Any])?["absolute"] as? [String: Any]
@@ -263,7 +267,7 @@ import Testing
         #expect(detail.contains { $0["zoneName"] as? String == "internal" })
         let inAZ = try await cloud.boot("zoned", extra: ["availability_zone": "az1"])[0]
         #expect(try await cloud.server(inAZ)["OS-EXT-SRV-ATTR:host"] as? String == "fake-1")
-        #expect(try await cloud.call("POST", "/v2.1/servers", ["server": ["name": "z", "flavorRef": "1", "networks": "none",
+        #expect(try await cloud.call("POST", "/v2.1/servers", ["server": ["name": "z", "imageRef": "i", "flavorRef": "1", "networks": "none",
                                                                           "availability_zone": "nowhere"]], version: "2.100").status == 400)
         // services: disable with a reason, force down, then up again
         let services = (try await cloud.call("GET", "/v2.1/os-services?binary=nova-compute", version: "2.69")["services"] as? [[String: Any]]) ?? []
