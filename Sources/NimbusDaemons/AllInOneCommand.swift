@@ -19,7 +19,7 @@ struct AllInOneCommand: AsyncParsableCommand {
         try await aio.seedDefaultFlavors()
         Task {
             let port = await aio.apiPort()
-            print("""
+            say("""
                 Nimbus all-in-one is up: \(aio.computeHosts.count) compute host(s), state in \(runtime.statePath)
                   API:   http://127.0.0.1:\(port)/v2.1   (\(aio.api.requiresToken
                     ? "X-Auth-Token from the identity service below; README shows curl"
@@ -28,16 +28,22 @@ struct AllInOneCommand: AsyncParsableCommand {
             let ii = aio.identityImage
             if ii.identity != nil {
                 let idPort = await ii.port("identity")
-                print("""
+                say("""
                       Identity: http://127.0.0.1:\(idPort)/v3   admin password: \(ii.adminPassword)
                       CLI:   export OS_AUTH_URL=http://127.0.0.1:\(idPort)/v3 OS_USERNAME=admin \\
                                OS_PASSWORD='\(ii.adminPassword)' OS_PROJECT_NAME=admin OS_USER_DOMAIN_NAME=Default \\
                                OS_PROJECT_DOMAIN_NAME=Default OS_IDENTITY_API_VERSION=3
                     """)
             }
-            if ii.image != nil { print("  Image: http://127.0.0.1:\(await ii.port("image"))") }
-            else if let glance = ii.externalGlance { print("  Image: \(glance) (external Glance)") }
+            if ii.image != nil { say("  Image: http://127.0.0.1:\(await ii.port("image"))") }
+            else if let glance = ii.externalGlance { say("  Image: \(glance) (external Glance)") }
         }
         try await aio.run()
     }
+}
+
+/// The banner goes out unbuffered: `print` to a file or pipe (systemd, `make run | tee`) held it in stdio's
+/// buffer until exit.
+private func say(_ text: String) {
+    FileHandle.standardOutput.write(Data((text + "\n").utf8))
 }
