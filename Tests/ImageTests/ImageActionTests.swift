@@ -20,6 +20,7 @@ import Testing
         }
         #expect(try await h.request("GET", "/v2/images/\(id)", token: "alice").body["status"] as? String == "deactivated")
         #expect(try await h.request("GET", "/v2/images/\(id)/file", token: "alice").status == 403)
+        #expect(try await h.request("GET", "/v2/images/\(id)/file", token: "admin").raw == Data("bytes".utf8))
 
         for _ in 0..<2 {
             #expect(try await h.request("POST", "/v2/images/\(id)/actions/reactivate", token: "alice").status == 204)
