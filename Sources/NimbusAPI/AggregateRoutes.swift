@@ -34,6 +34,9 @@ extension ComputeAPI {
             let name = try body.string("name", min: 1, max: 255, trimmed: true)
             let az = try body.string("availability_zone", nullable: true, min: 1, max: 255)
             try checkAZName(az)
+            if body.has("availability_zone") {
+                try await checkNoInstances(a, newAZ: az, "Cannot update aggregate \(a.id)")
+            }
             let updated = try await Self.mapped {
                 try await store.updateAggregate(id: a.id, name: name, availabilityZone: az)
             }
@@ -64,6 +67,15 @@ extension ComputeAPI {
         }
     }
 
+    /// Nova refuses to move hosts that run servers to another zone (their servers' zone would change under
+    /// them): 400 "... Reason: One or more hosts contain instances in this zone."
+    func checkNoInstances(_ a: AggregateRecord, newAZ: String?, _ what: String) async throws {
+        guard newAZ != a.availabilityZone else { return }
+        for h in a.hosts where !(try await store.instances(InstanceQuery(host: h))).isEmpty {
+            throw NovaError.badRequest("\(what). Reason: One or more hosts contain instances in this zone.")
+        }
+    }
+
     func aggregateAction(_ req: Request, _ ctx: NimbusRequestContext) async throws -> Response {
         let body = try await Self.object(req)
         guard body.values.count == 1, let (name, args) = body.values.first,
@@ -85,6 +97,9 @@ extension ComputeAPI {
                 else { throw Fields.invalid("metadata", v, "\(v.brief) is not of type 'string', 'null'") }
             }
             if case let az?? = changes["availability_zone"] { try checkAZName(az) }
+            if let az = changes["availability_zone"] {
+                try await checkNoInstances(a, newAZ: az, "Cannot update metadata of aggregate \(a.id)")
+            }
             let updated = try await Self.mapped { try await store.setMetadata(aggregate: a.id, changes) }
             return try json(.ok, ["aggregate": Self.aggregateView(updated, ctx)])
         default:

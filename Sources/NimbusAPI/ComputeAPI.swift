@@ -55,6 +55,7 @@ public struct ComputeAPI: Sendable {
             addServerRoutes(g)
             addServerActionRoutes(g)
             addServerSubresourceRoutes(g)
+            addUnsupportedServerRoutes(g)
             addFlavorRoutes(g)
             addFlavorExtraRoutes(g)
             addKeypairRoutes(g)

@@ -33,8 +33,13 @@ extension ComputeAPI {
             }
             let total = nodes.reduce((0, 0, 0)) { ($0.0 + $1.resources.vcpus, $0.1 + $1.resources.memoryMB, $0.2 + $1.resources.localGB) }
             let used = servers.reduce((0, 0, 0)) { ($0.0 + $1.flavor.vcpus, $0.1 + $1.flavor.memoryMB, $0.2 + $1.flavor.rootGB + $1.flavor.ephemeralGB) }
+            // Nova's (used_now) is the compute node's usage (reserved host memory and disk included, as in
+            // the hypervisor's memory_mb_used); (used_max) sums the flavors of the host's instances.
+            let now = nodes.reduce((0, 0, 0)) {
+                ($0.0 + $1.used.vcpus, $0.1 + $1.used.memoryMB + $1.reserved.memoryMB, $0.2 + $1.used.diskGB + $1.reserved.diskGB)
+            }
             var rows = [resource("(total)", cpu: total.0, mem: total.1, disk: total.2),
-                        resource("(used_now)", cpu: used.0, mem: used.1, disk: used.2),
+                        resource("(used_now)", cpu: now.0, mem: now.1, disk: now.2),
                         resource("(used_max)", cpu: used.0, mem: used.1, disk: used.2)]
             for (p, list) in Dictionary(grouping: servers, by: \.projectID).sorted(by: { $0.key < $1.key }) {
                 let u = list.reduce((0, 0, 0)) { ($0.0 + $1.flavor.vcpus, $0.1 + $1.flavor.memoryMB, $0.2 + $1.flavor.rootGB + $1.flavor.ephemeralGB) }

@@ -36,6 +36,7 @@ extension ComputeAPI {
         }
         let known = Set(Self.powerActions.keys).union(["reboot", "lock", "unlock", "os-getConsoleOutput",
                                                        "forceDelete", "os-resetState", "restore"])
+        if Self.isUnimplementedAction(name) { return try await unimplementedAction(name, args, ctx) }
         guard known.contains(name) else { throw NovaError.badRequest("There is no such action: \(name)") }
         let s = try await server(ctx.parameters.get("id"), ctx, write: "os_compute_api:servers:\(name)")
         let i = s.instance

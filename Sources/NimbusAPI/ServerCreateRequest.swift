@@ -12,6 +12,8 @@ struct ServerCreateRequest {
     var availabilityZone: String?
     var forcedHost: String?
     var forcedNode: String?
+    /// 2.74's `host` / `hypervisor_hostname`: checked in the API (unlike the old "zone:host:node" form).
+    var requestsDestination = false
     var keyName: String?
     var metadata: [String: String] = [:]
     var userData: String?
@@ -85,7 +87,8 @@ struct ServerCreateRequest {
         if ctx.at(74) {
             forcedHost = try server.string("host", min: 1) ?? forcedHost
             forcedNode = try server.string("hypervisor_hostname", min: 1) ?? forcedNode
-            if server.has("host") || server.has("hypervisor_hostname"), !ctx.auth.isAdmin {
+            requestsDestination = server.has("host") || server.has("hypervisor_hostname")
+            if requestsDestination, !ctx.auth.isAdmin {
                 throw Policy.denied("compute:servers:create:requested_destination")
             }
         }

@@ -69,6 +69,9 @@ extension ComputeAPI {
         if let az = p.availabilityZone, !(try await availabilityZones().contains(az)) {
             throw NovaError.badRequest("The requested availability zone is not available")
         }
+        if p.requestsDestination || p.forcedNode != nil {
+            p.forcedHost = try await destinationHost(p.forcedHost, node: p.forcedNode, validate: p.requestsDestination)
+        }
         let quotas = try await effectiveQuotas(ctx.auth.projectID)
         if let m = quotas["metadata_items"], m >= 0, p.metadata.count > m {
             throw NovaError.forbidden("Quota exceeded for metadata_items: Requested \(p.metadata.count), but already used 0 of \(m) metadata_items")
@@ -123,6 +126,25 @@ extension ComputeAPI {
             "id": .string(id), "links": ServerView.links(base, id), "OS-DCF:diskConfig": "MANUAL",
             "security_groups": [["name": "default"]], "adminPass": .string(p.adminPass ?? Self.password()),
         ]], headers: [.location: "\(base)/v2.1/servers/\(id)"])
+    }
+
+    /// Nova's `_validate_host_or_node`: a requested host or node that does not exist is 400 before anything
+    /// is created (it used to end in ERROR with NoValidHost). The scheduler places hosts, and a node belongs to
+    /// one host, so a requested node becomes its host (it was ignored before).
+    func destinationHost(_ host: String?, node: String?, validate: Bool) async throws -> String? {
+        let nodes = try await store.computeNodes()
+        if let node {
+            guard let n = nodes.first(where: { $0.resources.hypervisorHostname == node && (host == nil || $0.host == host) })
+            else {
+                if validate { throw NovaError.badRequest("Compute host \(host ?? node) could not be found.") }
+                return host
+            }
+            return n.host
+        }
+        if validate, let host, !nodes.contains(where: { $0.host == host }) {
+            throw NovaError.badRequest("Compute host \(host) could not be found.")
+        }
+        return host
     }
 
     static func fits(_ n: Int, _ f: Flavor, _ u: ProjectUsage, _ q: [String: Int]) -> Bool {

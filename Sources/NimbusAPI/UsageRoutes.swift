@@ -36,7 +36,8 @@ extension ComputeAPI {
         let now = Date()
         let start = try parse("start") ?? now, end = try parse("end") ?? now
         guard start <= end else { throw NovaError.badRequest("Invalid start time. The start time cannot occur after the end time.") }
-        return (start, end)
+        // Nova bills running servers up to now, not up to a future end (`openstack usage` sends now + 1 day).
+        return (start, min(end, now))
     }
 
     static func tenantUsage(_ project: String, _ servers: [InstanceRecord], start: Date, end: Date, detailed: Bool) -> JSON {

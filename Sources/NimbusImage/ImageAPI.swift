@@ -55,6 +55,7 @@ public struct ImageAPI: Sendable {
         router.get("/versions") { req, _ in json(.ok, Self.versions(req)) }
         addImageRoutes(router)
         addDataRoutes(router)
+        addActionRoutes(router)
         return router
     }
 

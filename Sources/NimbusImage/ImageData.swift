@@ -4,6 +4,7 @@ import HTTPTypes
 import Hummingbird
 import Logging
 import NIOCore
+import NimbusKernel
 import NimbusStore
 import Synchronization
 
@@ -27,10 +28,11 @@ extension ImageAPI {
         router.get("/v2/images/{id}/file") { req, ctx in
             let caller = try await caller(req)
             let image = try await image(ctx, for: caller)
-            if image.status == "deactivated" {
+            // As Glance: admins may still download a deactivated image (to inspect it), others may not.
+            if image.status == "deactivated", !caller.isAdmin {
                 throw GlanceError.forbidden("The requested image has been deactivated. Image data download is forbidden.")
             }
-            guard image.status == "active" else { return empty(.noContent) }
+            guard image.status == "active" || image.status == "deactivated" else { return empty(.noContent) }
             let body = try await FileIO().loadFile(path: dataPath(image.id), context: ctx)
             var headers: HTTPFields = [.contentType: "application/octet-stream"]
             if let md5 = image.checksum { headers[HTTPField.Name("Content-MD5")!] = md5 }

@@ -108,6 +108,15 @@ step "aggregate create --zone" "$OS" aggregate create --zone az1 agg1
 step "aggregate add host" "$OS" aggregate add host agg1 fake-1
 expect "availability zone list" "az1" "$OS" availability zone list
 step "quota show" "$OS" quota show
+# What Nimbus does not implement answers as Nova does without the feature, and the CLI shows a clean error.
+expect "server resize: 501 not supported" "501.*The requested functionality is not supported" \
+  "$OS" server resize --flavor m1.small vm1
+expect "console url show: console type unavailable" "400.*Unavailable console type novnc" "$OS" console url show vm1
+expect "usage show bills up to now" "^0\.[0-9]+$" "$OS" usage show -f value -c "CPU Hours"
+step "image set --deactivate" "$OS" image set --deactivate cirros
+expect "image is deactivated" "^deactivated$" "$OS" image show cirros -f value -c status
+step "image set --activate" "$OS" image set --activate cirros
+expect "image is active again" "^active$" "$OS" image show cirros -f value -c status
 step "server delete --wait" "$OS" server delete --wait vm1
 
 # A member of a second project: 404 on the first project's server, 403 on admin APIs.
