@@ -7,7 +7,7 @@ DEB_TEST_PACKAGES := libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients q
 	busybox-static cpio
 FAKE_HOSTS ?= 4
 
-.PHONY: deps test-deps install-packages build release test run clean
+.PHONY: deps test-deps install-packages build release test fuzz run clean
 
 # Installs the system libraries Nimbus links (through apt-get), only those missing.
 deps:
@@ -37,6 +37,11 @@ test: test-deps
 	tests/cli/run.sh
 	# The out-of-tree plugin example builds its own nimbus against this package.
 	cd examples/custom-filter && $(SWIFT) build && $(SWIFT) test
+
+# The generated-input tests with many more cases than `make test` runs (NIMBUS_FUZZ_CASES per suite).
+fuzz: test-deps
+	$(SWIFT) build --build-tests $(BUILD_FLAGS)
+	NIMBUS_FUZZ_CASES=$${NIMBUS_FUZZ_CASES:-20000} $(SWIFT) test --skip-build --filter GeneratedInput
 
 run: build
 	$(SWIFT) run --skip-build nimbus all-in-one --fake-hosts $(FAKE_HOSTS)

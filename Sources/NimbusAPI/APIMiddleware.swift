@@ -21,6 +21,11 @@ struct APIMiddleware: RouterMiddleware {
         let versioned = request.uri.path.hasPrefix("/v2.1")
         var response: Response
         do {
+            // A NUL in a path or query value would reach SQLite cut short (text is bound as a C string).
+            let target = request.uri.description
+            if target.utf8.contains(0) || target.contains("%00") {
+                throw NovaError.badRequest("Invalid input: the URL contains a null character.")
+            }
             if versioned { context.microversion = try APIVersion.from(request.headers) }
             let ctx = context
             response = try await RequestContext.$requestID.withValue(rid) { try await next(request, ctx) }
@@ -47,17 +52,27 @@ struct APIMiddleware: RouterMiddleware {
 
     /// Every route also exists as `/v2.1/{project_id}/…` (catalogs may carry the project id); the id is
     /// dropped so one route table serves both.
+    /// The project id a `/v2.1/{project_id}/…` URL named, handed from the rewrite to the auth check (any
+    /// such header a client sends is dropped first).
+    static let urlProjectHeader = HTTPField.Name("X-Nimbus-URL-Project-Id")!
+
     static func strippingProjectID(_ request: Request) -> Request {
+        var head = request.head
+        head.headerFields[urlProjectHeader] = nil
         let path = request.uri.path
         let parts = path.split(separator: "/", maxSplits: 2, omittingEmptySubsequences: false)
-        guard parts.count >= 3, parts[0].isEmpty, parts[1] == "v2.1" || parts[1] == "v2" else { return request }
+        guard parts.count >= 3, parts[0].isEmpty, parts[1] == "v2.1" || parts[1] == "v2" else {
+            return Request(head: head, body: request.body)
+        }
         let seg = parts[2].prefix(while: { $0 != "/" })
         let hex = seg.filter { $0 != "-" }
-        guard (hex.count == 32 && hex.allSatisfy(\.isHexDigit)) || seg == "admin" else { return request }
+        guard (hex.count == 32 && hex.allSatisfy(\.isHexDigit)) || seg == "admin" else {
+            return Request(head: head, body: request.body)
+        }
         let rest = parts[2].dropFirst(seg.count)
-        var head = request.head
         let query = request.uri.query.map { "?" + $0 } ?? ""
         head.path = "/\(parts[1])\(rest)\(query)"
+        head.headerFields[urlProjectHeader] = String(seg)
         return Request(head: head, body: request.body)
     }
 }

@@ -14,6 +14,8 @@ public struct ComputeAPI: Sendable {
     let compute: RPCClient
     let serviceDownTime: Double
     let maxLimit: Int
+    /// `[api] max_instances_per_request`: bounds a multi-create before anything is allocated for it.
+    let maxInstancesPerRequest: Int
     let defaultAZ: String
     let internalAZ: String
     let defaultQuotas: [String: Int]
@@ -38,6 +40,7 @@ public struct ComputeAPI: Sendable {
                             version: Topics.computeVersion, timeout: timeout)
         serviceDownTime = try ServiceTiming(config: config).serviceDownTime
         maxLimit = try config.int("api", "max_limit", default: 1000)
+        maxInstancesPerRequest = max(1, try config.int("api", "max_instances_per_request", default: 1000))
         defaultAZ = config.string("DEFAULT", "default_availability_zone", default: "nova")
         self.logger = logger
     }

@@ -83,7 +83,8 @@ extension ComputeAPI {
                          "server_groups": usage.serverGroups]
             var limits: [String: Int] = [:]
             for k in body.values.keys where k != "force" {
-                let n = try body.int(k, min: -1, max: 2_147_483_647)!
+                // `null` is a type error as in Nova's schema (it crashed a force-unwrap here).
+                guard let n = try body.int(k, nullable: false, min: -1, max: 2_147_483_647) else { continue }
                 if !force, n >= 0, let used = inUse[k], n < used {
                     throw NovaError.badRequest("Quota limit \(n) for \(k) must be greater than or equal to already used and reserved \(used).")
                 }

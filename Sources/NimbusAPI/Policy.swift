@@ -51,6 +51,10 @@ struct AuthMiddleware: RouterMiddleware {
         do { context.auth = try await validator.validate(token: token) } catch {
             throw NovaError(.unauthorized, "The request you have made requires authentication.")
         }
+        // Nova's wsgi check: a project id in the URL must be the token's (it silently served the caller's own).
+        if let urlProject = request.headers[APIMiddleware.urlProjectHeader], urlProject != context.auth.projectID {
+            throw NovaError.badRequest("Malformed request URL: URL's project_id '\(urlProject)' doesn't match Context's project_id '\(context.auth.projectID)'")
+        }
         return try await next(request, context)
     }
 }

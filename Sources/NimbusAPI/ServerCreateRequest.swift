@@ -38,7 +38,9 @@ struct ServerCreateRequest {
         return keys
     }
 
-    init(_ body: Fields, _ ctx: NimbusRequestContext) throws {
+    /// `maxInstances` is `[api] max_instances_per_request`: max_count is capped to it (as quota caps it) and a
+    /// larger min_count is refused, before anything is allocated per instance.
+    init(_ body: Fields, _ ctx: NimbusRequestContext, maxInstances: Int = 1000) throws {
         try body.only(["server", "OS-SCH-HNT:scheduler_hints", "os:scheduler_hints"])
         guard let server = try body.object("server", required: true) else { throw Fields.invalid("server", nil, "") }
         try server.only(Self.allowedKeys(ctx))
@@ -51,6 +53,9 @@ struct ServerCreateRequest {
         // Nova accepts a flavor or image link and uses its last path component.
         flavorRef = String(ref.split(separator: "/").last ?? Substring(ref))
         let image = try server.string("imageRef", max: 2048) ?? ""
+        guard Fields.isPrintable(image) else {
+            throw Fields.invalid("imageRef", server["imageRef"], "\(server["imageRef"]?.brief ?? "") is not a valid image reference")
+        }
         imageRef = String(image.split(separator: "/").last ?? Substring(image))
         if let net = server["networks"] {
             switch net {
@@ -74,7 +79,11 @@ struct ServerCreateRequest {
         guard minCount <= maxCount else {
             throw NovaError.badRequest("min_count must be <= max_count")
         }
-        if let az = try server.string("availability_zone", min: 1, max: 255) {
+        guard minCount <= maxInstances else {
+            throw Fields.invalid("min_count", server["min_count"], "\(minCount) is greater than the maximum of \(maxInstances) servers per request")
+        }
+        maxCount = min(maxCount, maxInstances)
+        if let az = try server.string("availability_zone", min: 1, max: 255, trimmed: true) {
             // The old "zone:host[:node]" form forces a destination (admin only).
             let parts = az.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
             if parts.count > 1 {
@@ -92,7 +101,7 @@ struct ServerCreateRequest {
                 throw Policy.denied("compute:servers:create:requested_destination")
             }
         }
-        keyName = try server.string("key_name", nullable: true, min: 1)
+        keyName = try server.string("key_name", nullable: true, min: 1, trimmed: true)
         metadata = try server.stringMap("metadata") ?? [:]
         if let u = try server.string("user_data", nullable: true, max: 65535) {
             guard Data(base64Encoded: u) != nil else {
@@ -111,12 +120,25 @@ struct ServerCreateRequest {
                 return s
             }
         }
-        hostname = try server.string("hostname", min: 1, max: 255)
+        hostname = try ServerCreateValidation.hostname(server, ctx)
         adminPass = try server.string("adminPass")
+        try ServerCreateValidation.securityGroups(server["security_groups"])
+        _ = try server.bool("config_drive")
+        if let legacy = server["block_device_mapping"] {
+            guard let items = legacy.array else { throw Fields.invalid("block_device_mapping", legacy, "is not of type 'array'") }
+            for item in items {
+                let f = try ServerCreateValidation.mapping(item, field: "block_device_mapping",
+                                                           keys: ServerCreateValidation.legacyBDMKeys)
+                if f.has("volume_id") || f.has("snapshot_id") {
+                    throw NovaError.badRequest("Block Device Mapping is Invalid: volumes are not supported by this cloud.")
+                }
+            }
+        }
         if let bdm = server["block_device_mapping_v2"] {
             guard let items = bdm.array else { throw Fields.invalid("block_device_mapping_v2", bdm, "is not of type 'array'") }
+            let keys = ServerCreateValidation.bdmV2Keys(ctx)
             for item in items {
-                guard let o = item.object else { throw Fields.invalid("block_device_mapping_v2", item, "is not of type 'object'") }
+                let o = try ServerCreateValidation.mapping(item, field: "block_device_mapping_v2", keys: keys).values
                 // Only the image-to-local mapping OSC adds for a plain image boot can be honoured (no volumes).
                 let src = o["source_type"]?.string ?? "image", dst = o["destination_type"]?.string ?? "local"
                 guard src == "image" || src == "blank", dst == "local" else {

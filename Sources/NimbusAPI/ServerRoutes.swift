@@ -53,7 +53,7 @@ extension ComputeAPI {
 
     func createServer(_ req: Request, _ ctx: NimbusRequestContext) async throws -> Response {
         try Policy.member(ctx, "os_compute_api:servers:create")
-        var p = try ServerCreateRequest(try await Self.object(req), ctx)
+        var p = try ServerCreateRequest(try await Self.object(req), ctx, maxInstances: maxInstancesPerRequest)
         guard let flavor = try await store.flavor(id: p.flavorRef) else {
             throw NovaError.badRequest("Flavor \(p.flavorRef) could not be found.")
         }
@@ -82,10 +82,10 @@ extension ComputeAPI {
             else { throw NovaError.badRequest("Invalid server group \(g.uuidString.lowercased())") }
             group = g
         }
-        // Like Nova, a multi-create shrinks from max_count toward min_count to fit the instances/cores/ram quota.
+        // Like Nova, a multi-create shrinks from max_count toward min_count to fit the instances/cores/ram quota;
+        // below min_count the store's quota check answers Nova's 403.
         let usage = try await store.usage(project: ctx.auth.projectID)
-        var count = p.maxCount
-        while count > p.minCount, !Self.fits(count, flavor, usage, quotas) { count -= 1 }
+        let count = max(p.minCount, min(p.maxCount, Self.allowedCount(flavor, usage, quotas)))
         p.maxCount = count
         let requestID = RequestContext.requestID ?? RequestContext.newRequestID()
         let reservation = "r-" + String(UUID().uuidString.lowercased().filter(\.isLetter).prefix(8))
@@ -147,9 +147,16 @@ extension ComputeAPI {
         return host
     }
 
-    static func fits(_ n: Int, _ f: Flavor, _ u: ProjectUsage, _ q: [String: Int]) -> Bool {
-        func ok(_ k: String, _ used: Int, _ add: Int) -> Bool { (q[k] ?? -1) < 0 || used + add <= q[k]! }
-        return ok("instances", u.instances, n) && ok("cores", u.cores, n * f.vcpus) && ok("ram", u.ram, n * f.memoryMB)
+    /// Nova's `_check_num_instances_quota` headroom: the most instances of `f` the instances, cores and ram
+    /// quotas still allow (`Int.max` when none is limited), computed directly (stepping down one by one froze
+    /// the API for a huge max_count).
+    static func allowedCount(_ f: Flavor, _ u: ProjectUsage, _ q: [String: Int]) -> Int {
+        var allowed = Int.max
+        for (k, used, each) in [("instances", u.instances, 1), ("cores", u.cores, f.vcpus), ("ram", u.ram, f.memoryMB)] {
+            guard let limit = q[k], limit >= 0, each > 0 else { continue }
+            allowed = min(allowed, max(0, limit - used) / each)
+        }
+        return allowed
     }
 
     static func password() -> String {
@@ -168,7 +175,7 @@ extension ComputeAPI {
         try body.only(allowed)
         let name = try body.string("name", min: 1, max: 255, trimmed: true)
         let description: String?? = body.has("description") ? .some(try body.string("description", nullable: true)) : nil
-        let hostname = try body.string("hostname", min: 1, max: 63)
+        let hostname = try ServerCreateValidation.hostname(body, ctx)
         let updated = try await Self.mapped {
             try await store.updateServer(s.instance.uuid, name: name, description: description, hostname: hostname)
         }

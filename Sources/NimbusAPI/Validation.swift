@@ -48,11 +48,31 @@ struct Fields {
         if trimmed, s != s.trimmingCharacters(in: .whitespacesAndNewlines) || (min > 0 && s.trimmingCharacters(in: .whitespaces).isEmpty) {
             throw Self.invalid(key, v, "\(v.brief) does not match the name pattern (leading or trailing spaces)")
         }
+        // Names are Nova's `valid_name_regex`: printable characters only.
+        if trimmed, !Self.isPrintable(s) {
+            throw Self.invalid(key, v, "\(v.brief) does not match the name pattern (printable characters only)")
+        }
         return s
     }
 
-    /// An integer (Nova's schemas also accept integer strings for these).
-    func int(_ key: String, required: Bool = false, min: Int? = nil, max: Int? = nil) throws -> Int? {
+    /// Nova's `_is_printable`: no control, format or unassigned code points and no line or paragraph separators.
+    static func isPrintable(_ s: String) -> Bool {
+        s.unicodeScalars.allSatisfy { c in
+            switch c.properties.generalCategory {
+            case .control, .format, .surrogate, .privateUse, .unassigned, .lineSeparator, .paragraphSeparator: false
+            default: true
+            }
+        }
+    }
+
+    /// An integer (Nova's schemas also accept integer strings for these). `null` counts as absent unless
+    /// `nullable` is false, when it is a type error as in Nova's schemas (`None is not of type 'integer'`).
+    func int(_ key: String, required: Bool = false, nullable: Bool = true, min: Int? = nil, max: Int? = nil) throws
+        -> Int?
+    {
+        if !nullable, let v = values[key], v.isNull {
+            throw Self.invalid(key, v, "None is not of type 'integer', 'string'")
+        }
         guard let v = values[key], !v.isNull else {
             if required { throw Self.invalid(path, .object(values), "'\(key)' is a required property") }
             return nil
@@ -113,12 +133,33 @@ extension ComputeAPI {
             throw NovaError(.contentTooLarge, "Request is too large.")
         }
         guard buffer.readableBytes > 0 else { throw NovaError.badRequest("The request body is empty.") }
+        guard JSONNesting.depth(buffer.readableBytesView) <= JSONNesting.maxDepth else {
+            throw NovaError.badRequest("Malformed request body: nested too deeply")
+        }
         let json: JSON
         do { json = try JSON.decode(Data(buffer.readableBytesView)) } catch {
             throw NovaError.badRequest("Malformed request body")
         }
         guard let o = json.object else { throw NovaError.badRequest("Malformed request body: not a JSON object") }
+        try rejectNUL(json, field: "body")
         return Fields(o, path: "body")
+    }
+
+    /// SQLite (through GRDB) binds text as C strings, so a NUL would silently cut a value short ("a\u0000b"
+    /// stored as "a", "admin\u0000x" colliding with "admin"). No body string or key may hold one.
+    static func rejectNUL(_ v: JSON, field: String) throws {
+        switch v {
+        case .string(let s) where s.utf8.contains(0):
+            throw Fields.invalid(field, v, "The value contains a null character.")
+        case .array(let a):
+            for e in a { try rejectNUL(e, field: field) }
+        case .object(let o):
+            for (k, e) in o {
+                if k.utf8.contains(0) { throw Fields.invalid(field, .string(k), "The key contains a null character.") }
+                try rejectNUL(e, field: k)
+            }
+        default: break
+        }
     }
 
     /// `{"<key>": {...}}`: the one wrapped object a create/update body holds; the top level is strict

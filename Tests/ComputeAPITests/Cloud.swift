@@ -74,6 +74,20 @@ final class Cloud: Sendable {
         return cloud
     }
 
+    /// Runs `body` against a fresh cloud and stops it afterwards, awaited (also when `body` throws).
+    static func with<T>(hosts: Int = 2, validator: (any TokenValidator)? = nil, _ overrides: [String: String] = [:],
+                        _ body: (Cloud) async throws -> T) async throws -> T {
+        let cloud = try await start(hosts: hosts, validator: validator, overrides)
+        do {
+            let result = try await body(cloud)
+            await cloud.stop()
+            return result
+        } catch {
+            await cloud.stop()
+            throw error
+        }
+    }
+
     private init(aio: AllInOne, task: Task<Void, any Error>, base: String) {
         self.aio = aio
         self.task = task

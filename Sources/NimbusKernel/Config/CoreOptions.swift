@@ -35,6 +35,8 @@ public enum CoreOptions {
         .init("pci", "alias", .string, help: "JSON object or list of objects: name, vendor_id, product_id, device_type."),
         .init("scheduler", "workers", .int),
         .init("api", "max_limit", .int, default: "1000"),
+        .init("api", "max_instances_per_request", .int, default: "1000",
+              help: "Most servers one create request may ask for (max_count is capped to it; a larger min_count is 400)."),
         .init("api", "auth_strategy", .choice(["noauth2", "keystone"]), default: "keystone",
               help: "keystone (Nova's default): X-Auth-Token from the built-in or an external Keystone; noauth2: every caller is admin."),
         .init("compute", "max_concurrent_builds", .int, default: "10"),
