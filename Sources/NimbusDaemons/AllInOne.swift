@@ -116,7 +116,8 @@ public final class AllInOne: Sendable {
         try await identityImage.bootstrapIfNeeded()
         // The transport and the store's checkpoints come first: the group stops services in reverse order.
         let group = ServiceGroup(configuration: .init(
-            services: [.init(service: TransportShutdown(transport: transport)), .init(service: StoreCheckpoints(store: store))]
+            services: [ServiceGroupConfiguration.ServiceConfiguration(service: TransportShutdown(transport: transport)),
+                       .init(service: StoreCheckpoints(store: store))]
                 + (try identityImage.services().map { .init(service: $0) })
                 + [.init(service: schedulerServer), .init(service: conductorServer), .init(service: computes),
                        .init(service: apiServer),

@@ -11,10 +11,6 @@ enum GoldenFixture {
 
     static var updateMode: String? { ProcessInfo.processInfo.environment["NIMBUS_UPDATE_FIXTURES"] }
 
-    static func url(api: String, method: String) -> URL {
-        directory.appendingPathComponent(api).appendingPathComponent(method + ".json")
-    }
-
     /// The fixture document for `method` from today's types and samples.
     static func document<API, A, R>(_ m: RPCMethod<API, A, R>, args: A, reply: R) throws -> WireJSON {
         .object([
@@ -26,13 +22,14 @@ enum GoldenFixture {
     }
 
     /// Checks one method against its fixture; every failure names the method and what changed.
-    static func check<API, A, R>(_ m: RPCMethod<API, A, R>, args: A, reply: R,
+    static func check<API, A, R>(_ m: RPCMethod<API, A, R>, args: A, reply: R, in directory: URL = directory,
+                                 update: String? = updateMode,
                                  sourceLocation: SourceLocation = #_sourceLocation) throws {
         let id = "\(API.name).\(m.name)"
         let current = try document(m, args: args, reply: reply)
-        let file = url(api: API.name, method: m.name)
+        let file = directory.appendingPathComponent(API.name).appendingPathComponent(m.name + ".json")
         let stored = try? WireJSON.parse(Data(contentsOf: file))
-        if let mode = updateMode, stored != current {
+        if let mode = update, stored != current {
             if let stored, mode != "force", !bumped(stored, current), shapeChanged(stored, current) {
                 Issue.record("""
                     \(id): refusing to rewrite the fixture: its wire shape changed but neither `since` \
@@ -71,8 +68,9 @@ enum GoldenFixture {
         do {
             let again = try WireJSON.parse(Envelope.encodeBody(try Envelope.decodeBody(T.self, from: json.data)))
             if again != json {
-                Issue.record("\(what): the fixture does not survive a decode/encode round trip: "
-                             + again.differences(from: json).joined(separator: "; "), sourceLocation: sourceLocation)
+                let diff = again.differences(from: json).joined(separator: "; ")
+                Issue.record("\(what): the fixture does not survive a decode/encode round trip: \(diff)",
+                             sourceLocation: sourceLocation)
             }
         } catch {
             Issue.record("\(what): the fixture no longer decodes as \(T.self): \(error)", sourceLocation: sourceLocation)

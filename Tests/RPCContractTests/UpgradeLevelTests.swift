@@ -40,7 +40,7 @@ import Testing
                                   ScheduleAndBuildArgs(spec: Samples.spec, instanceUUIDs: [Samples.uuid(1)]))
             Issue.record("a method newer than the pin was sent")
         } catch let e as RPCError {
-            #expect(e == .versionCapped(method: "schedule_and_build_instances", api: "compute_task", requires: "1.16",
+            #expect(e == .versionCapped(method: ComputeTaskAPI.scheduleAndBuildInstances.name, api: "compute_task", requires: "1.16",
                                         pinned: "1.15"))
             #expect(e.description.contains("[upgrade_levels] compute_task pins 1.15"))
         }
@@ -69,7 +69,7 @@ import Testing
         try await Self.serving(t, SchedulerAPI.topic, old) {
             let client = SchedulerRPCClient(transport: t, timeout: .seconds(5))
             let args = SelectDestinationsArgs(spec: Samples.spec, instanceUUIDs: [Samples.uuid(1)])
-            await #expect(throws: RPCError.unsupportedVersion(method: "select_destinations", requested: "4.5",
+            await #expect(throws: RPCError.unsupportedVersion(method: SchedulerAPI.selectDestinations.name, requested: "4.5",
                                                               served: "4.4")) {
                 _ = try await client.call(SchedulerAPI.selectDestinations, args)
             }
@@ -80,7 +80,7 @@ import Testing
         older.on(ComputeManagerAPI.terminateInstance) { _ in Empty() }
         try await Self.serving(t, ComputeManagerAPI.topic, older) {
             let client = ComputeRPCClient(transport: t, timeout: .seconds(5)).prepare(server: "s1")
-            await #expect(throws: RPCError.unsupportedVersion(method: "get_console_output", requested: "6.0",
+            await #expect(throws: RPCError.unsupportedVersion(method: ComputeManagerAPI.getConsoleOutput.name, requested: "6.0",
                                                               served: "5.9")) {
                 _ = try await client.call(ComputeManagerAPI.getConsoleOutput, Samples.operation)
             }
@@ -90,7 +90,7 @@ import Testing
     @Test func aCastDescriptorCannotBeCalled() async throws {
         let (t, _) = try Self.transport()
         let client = ComputeRPCClient(transport: t, timeout: .seconds(5))
-        await #expect(throws: RPCError.wrongKind(method: "terminate_instance", declared: "cast")) {
+        await #expect(throws: RPCError.wrongKind(method: ComputeManagerAPI.terminateInstance.name, declared: "cast")) {
             _ = try await client.call(ComputeManagerAPI.terminateInstance, Samples.operation)
         }
     }
