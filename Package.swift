@@ -61,10 +61,15 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        // RPC contracts: one small module per RPC API (descriptors, argument/reply types, version, typed
+        // client). Services import these, never one another.
+        .target(name: "SchedulerRPC", dependencies: ["NimbusKernel", "NimbusRPC"]),
+        .target(name: "ConductorRPC", dependencies: ["NimbusKernel", "NimbusRPC"]),
+        .target(name: "ComputeRPC", dependencies: ["NimbusKernel", "NimbusRPC"]),
         .target(
             name: "NimbusScheduler",
             dependencies: [
-                "NimbusKernel", "NimbusStore", "NimbusRPC",
+                "NimbusKernel", "NimbusStore", "NimbusRPC", "SchedulerRPC",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
             ]
@@ -72,7 +77,7 @@ let package = Package(
         .target(
             name: "NimbusConductor",
             dependencies: [
-                "NimbusKernel", "NimbusStore", "NimbusRPC",
+                "NimbusKernel", "NimbusStore", "NimbusRPC", "ConductorRPC", "SchedulerRPC", "ComputeRPC",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
@@ -80,7 +85,7 @@ let package = Package(
         .target(
             name: "NimbusCompute",
             dependencies: [
-                "NimbusKernel", "NimbusRPC",
+                "NimbusKernel", "NimbusRPC", "ComputeRPC", "ConductorRPC",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -90,7 +95,7 @@ let package = Package(
         .target(
             name: "NimbusAPI",
             dependencies: [
-                "NimbusKernel", "NimbusStore", "NimbusRPC",
+                "NimbusKernel", "NimbusStore", "NimbusRPC", "ConductorRPC", "ComputeRPC",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -128,7 +133,7 @@ let package = Package(
             name: "NimbusDaemons",
             dependencies: [
                 "NimbusKernel", "NimbusStore", "NimbusRPC", "NimbusScheduler", "NimbusConductor",
-                "NimbusCompute", "NimbusAPI", "NimbusIdentity", "NimbusImage",
+                "NimbusCompute", "NimbusAPI", "NimbusIdentity", "NimbusImage", "SchedulerRPC", "ConductorRPC", "ComputeRPC",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -239,6 +244,13 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Hummingbird", package: "hummingbird"),
             ]
+        ),
+        // Golden wire fixtures of every RPC method (Fixtures/<api>/<method>.json; NIMBUS_UPDATE_FIXTURES=1 rewrites).
+        .testTarget(
+            name: "RPCContractTests",
+            dependencies: ["NimbusKernel", "NimbusRPC", "SchedulerRPC", "ConductorRPC", "ComputeRPC",
+                           "InProcessTransport", .product(name: "Logging", package: "swift-log")],
+            exclude: ["Fixtures"]
         ),
         // Starts `nimbus` processes (built by `make test` before the tests run).
         .testTarget(name: "IntegrationTests", dependencies: []),

@@ -1,3 +1,5 @@
+import ComputeRPC
+import ConductorRPC
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -10,8 +12,8 @@ import NimbusStore
 /// The OpenStack Compute API v2.1 with microversions up to `APIVersion.max`.
 public struct ComputeAPI: Sendable {
     let store: NimbusStore
-    let conductor: RPCClient
-    let compute: RPCClient
+    let conductor: ComputeTaskRPCClient
+    let compute: ComputeRPCClient
     let serviceDownTime: Double
     let maxLimit: Int
     /// `[api] max_instances_per_request`: bounds a multi-create before anything is allocated for it.
@@ -34,10 +36,9 @@ public struct ComputeAPI: Sendable {
         for (k, def) in Self.quotaDefaults { quotas[k] = try config.int("quota", k, default: def) }
         defaultQuotas = quotas
         let timeout = Duration.seconds(try config.double("DEFAULT", "rpc_response_timeout", default: 60))
-        conductor = RPCClient(transport: transport, target: TransportTarget(topic: Topics.conductor),
-                              namespace: Topics.computeTask, version: Topics.computeTaskVersion, timeout: timeout)
-        compute = RPCClient(transport: transport, target: TransportTarget(topic: Topics.compute),
-                            version: Topics.computeVersion, timeout: timeout)
+        // Pinned by `[upgrade_levels] compute_task` and `compute` during a rolling upgrade.
+        conductor = try ComputeTaskRPCClient(transport: transport, config: config, timeout: timeout)
+        compute = try ComputeRPCClient(transport: transport, config: config, timeout: timeout)
         serviceDownTime = try ServiceTiming(config: config).serviceDownTime
         maxLimit = try config.int("api", "max_limit", default: 1000)
         maxInstancesPerRequest = max(1, try config.int("api", "max_instances_per_request", default: 1000))

@@ -1,3 +1,4 @@
+import ComputeRPC
 import Foundation
 import Hummingbird
 import NimbusKernel
@@ -17,16 +18,16 @@ extension ComputeAPI {
         var name: String
         var vmStates: [VMState]
         var task: TaskState
-        var method: String
+        var method: ComputeManagerAPI.Operation
     }
 
     static let powerActions: [String: PowerAction] = [
-        "os-stop": .init(name: "stop", vmStates: [.active, .error], task: .poweringOff, method: "stop_instance"),
-        "os-start": .init(name: "start", vmStates: [.stopped], task: .poweringOn, method: "start_instance"),
-        "pause": .init(name: "pause", vmStates: [.active], task: .pausing, method: "pause_instance"),
-        "unpause": .init(name: "unpause", vmStates: [.paused], task: .unpausing, method: "unpause_instance"),
-        "suspend": .init(name: "suspend", vmStates: [.active], task: .suspending, method: "suspend_instance"),
-        "resume": .init(name: "resume", vmStates: [.suspended], task: .resuming, method: "resume_instance"),
+        "os-stop": .init(name: "stop", vmStates: [.active, .error], task: .poweringOff, method: ComputeManagerAPI.stopInstance),
+        "os-start": .init(name: "start", vmStates: [.stopped], task: .poweringOn, method: ComputeManagerAPI.startInstance),
+        "pause": .init(name: "pause", vmStates: [.active], task: .pausing, method: ComputeManagerAPI.pauseInstance),
+        "unpause": .init(name: "unpause", vmStates: [.paused], task: .unpausing, method: ComputeManagerAPI.unpauseInstance),
+        "suspend": .init(name: "suspend", vmStates: [.active], task: .suspending, method: ComputeManagerAPI.suspendInstance),
+        "resume": .init(name: "resume", vmStates: [.suspended], task: .resuming, method: ComputeManagerAPI.resumeInstance),
     ]
 
     func serverAction(_ req: Request, _ ctx: NimbusRequestContext) async throws -> Response {
@@ -64,7 +65,7 @@ extension ComputeAPI {
                                               .rebootPendingHard, .rebootStartedHard]
                                            : [nil]
             try await cast(i, action: "reboot", vmStates: states, tasks: tasks,
-                           set: hard ? .rebootingHard : .rebooting, method: "reboot_instance", hard: hard, ctx)
+                           set: hard ? .rebootingHard : .rebooting, method: ComputeManagerAPI.rebootInstance, hard: hard, ctx)
             return empty(.accepted)
         case "lock":
             var reason: String?
@@ -117,7 +118,7 @@ extension ComputeAPI {
 
     /// Nova's `check_instance_state` (409 naming the state), then the guarded task-state write and the cast.
     func cast(_ i: InstanceRecord, action: String, vmStates: [VMState], tasks: [TaskState?], set task: TaskState,
-              method: String, hard: Bool, _ ctx: NimbusRequestContext) async throws {
+              method: ComputeManagerAPI.Operation, hard: Bool, _ ctx: NimbusRequestContext) async throws {
         let id = i.uuid.uuidString.lowercased()
         guard vmStates.contains(i.vmState) else {
             throw NovaError.conflict("Cannot '\(action)' instance \(id) while it is in vm_state \(i.vmState.rawValue)")
@@ -136,8 +137,8 @@ extension ComputeAPI {
         try await store.startAction(i.uuid, action: action, requestID: rid, userID: ctx.auth.userID,
                                     projectID: i.projectID)
         do {
-            try await compute.prepare(server: host).cast(method, InstanceOperationArgs(instance: updated, requestID: rid,
-                                                                                         hard: hard))
+            try await compute.prepare(server: host).cast(method, InstanceOperation(instance: updated, requestID: rid,
+                                                                                     hard: hard))
         } catch {
             _ = try? await store.updateInstance(i.uuid, InstanceUpdate(taskState: .some(nil)))
             throw NovaError(.serviceUnavailable, "Compute host \(host) could not be reached: \(error)")
@@ -162,8 +163,8 @@ extension ComputeAPI {
         let id = i.uuid.uuidString.lowercased()
         guard let host = i.host, i.vmState != .building else { throw NovaError.conflict("Instance \(id) is not ready") }
         do {
-            let text: String = try await compute.prepare(server: host).call(
-                "get_console_output", InstanceOperationArgs(instance: i, length: length))
+            let text = try await compute.prepare(server: host).call(
+                ComputeManagerAPI.getConsoleOutput, InstanceOperation(instance: i, length: length))
             return try json(.ok, ["output": .string(text)])
         } catch let e as RemoteError where e.type == "NotImplemented" {
             throw NovaError(.notImplemented, "Unable to get console output: \(e.message)")

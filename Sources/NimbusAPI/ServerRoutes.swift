@@ -1,3 +1,5 @@
+import ComputeRPC
+import ConductorRPC
 import Foundation
 import Hummingbird
 import NimbusKernel
@@ -109,8 +111,8 @@ extension ComputeAPI {
                                           limits: quotas)
         }
         do {
-            try await conductor.cast("schedule_and_build_instances",
-                                     ScheduleArgs(spec: spec, instanceUUIDs: instances.map(\.uuid)))
+            try await conductor.cast(ComputeTaskAPI.scheduleAndBuildInstances,
+                                     ScheduleAndBuildArgs(spec: spec, instanceUUIDs: instances.map(\.uuid)))
         } catch {
             for i in instances {
                 _ = try? await store.updateInstance(i.uuid, InstanceUpdate(vmState: .error, taskState: .some(nil)))
@@ -209,24 +211,11 @@ extension ComputeAPI {
         }
         let updated = try await store.updateInstance(i.uuid, InstanceUpdate(taskState: .some(.deleting)))
         do {
-            try await compute.prepare(server: host).cast("terminate_instance", InstanceOperationArgs(instance: updated,
-                                                                                                requestID: rid))
+            try await compute.prepare(server: host).cast(ComputeManagerAPI.terminateInstance,
+                                                         InstanceOperation(instance: updated, requestID: rid))
         } catch {
             // The compute cannot be reached: delete locally, as Nova does for a down host.
             try await store.markDeleted(i.uuid)
         }
     }
-}
-
-/// Wire twins of the conductor/compute argument types (the API meets those services only on the wire).
-struct ScheduleArgs: Codable, Sendable {
-    var spec: RequestSpec
-    var instanceUUIDs: [UUID]
-}
-
-struct InstanceOperationArgs: Codable, Sendable {
-    var instance: InstanceRecord
-    var requestID: String?
-    var hard = false
-    var length: Int?
 }

@@ -1,3 +1,5 @@
+import ComputeRPC
+import ConductorRPC
 import Foundation
 import Logging
 import Metrics
@@ -25,50 +27,50 @@ public struct ComputeManager: Sendable {
     }
 
     public func endpoint() -> RPCEndpoint {
-        var e = RPCEndpoint(version: Topics.computeVersion)
-        e.on("build_and_run_instance") { (r: BuildInstanceRequest) in
+        var e = RPCEndpoint(ComputeManagerAPI.self)
+        e.on(ComputeManagerAPI.buildAndRunInstance) { r in
             await self.buildAndRun(r)
             return Empty()
         }
-        e.on("terminate_instance") { (op: InstanceOperation) in
+        e.on(ComputeManagerAPI.terminateInstance) { op in
             try await self.terminate(op.instance)
             return Empty()
         }
-        e.on("reboot_instance") { (op: InstanceOperation) in
+        e.on(ComputeManagerAPI.rebootInstance) { op in
             try await self.act(op.instance, from: [.rebooting, .rebootingHard], to: .active) {
                 try await driver.reboot(op.instance, hard: op.hard)
             }
             return Empty()
         }
-        e.on("stop_instance") { (op: InstanceOperation) in
+        e.on(ComputeManagerAPI.stopInstance) { op in
             try await self.act(op.instance, from: [.poweringOff], to: .stopped) { try await driver.powerOff(op.instance) }
             return Empty()
         }
-        e.on("start_instance") { (op: InstanceOperation) in
+        e.on(ComputeManagerAPI.startInstance) { op in
             try await self.act(op.instance, from: [.poweringOn], to: .active) { try await driver.powerOn(op.instance) }
             return Empty()
         }
-        e.on("pause_instance") { (op: InstanceOperation) in
+        e.on(ComputeManagerAPI.pauseInstance) { op in
             let d = try Self.capability(driver, (any PausableDriver).self, "pause")
             try await self.act(op.instance, from: [.pausing], to: .paused) { try await d.pause(op.instance) }
             return Empty()
         }
-        e.on("unpause_instance") { (op: InstanceOperation) in
+        e.on(ComputeManagerAPI.unpauseInstance) { op in
             let d = try Self.capability(driver, (any PausableDriver).self, "unpause")
             try await self.act(op.instance, from: [.unpausing], to: .active) { try await d.unpause(op.instance) }
             return Empty()
         }
-        e.on("suspend_instance") { (op: InstanceOperation) in
+        e.on(ComputeManagerAPI.suspendInstance) { op in
             let d = try Self.capability(driver, (any SuspendableDriver).self, "suspend")
             try await self.act(op.instance, from: [.suspending], to: .suspended) { try await d.suspend(op.instance) }
             return Empty()
         }
-        e.on("resume_instance") { (op: InstanceOperation) in
+        e.on(ComputeManagerAPI.resumeInstance) { op in
             let d = try Self.capability(driver, (any SuspendableDriver).self, "resume")
             try await self.act(op.instance, from: [.resuming], to: .active) { try await d.resume(op.instance) }
             return Empty()
         }
-        e.on("get_console_output") { (op: InstanceOperation) in
+        e.on(ComputeManagerAPI.getConsoleOutput) { op in
             let d = try Self.capability(driver, (any ConsoleOutputDriver).self, "console output")
             let text = try await d.consoleOutput(op.instance)
             guard let n = op.length, n >= 0 else { return text }
@@ -156,7 +158,7 @@ public struct ComputeManager: Sendable {
             if req.retryEnabled {
                 try await conductor.update(uuid, InstanceUpdate(taskState: .some(.scheduling), host: .some(nil),
                                                                 node: .some(nil)))
-                try await conductor.task.cast("build_instances", RescheduleRequest(
+                try await conductor.task.cast(ComputeTaskAPI.buildInstances, RescheduleRequest(
                     instanceUUID: uuid, spec: req.spec, alternates: req.alternates, attempt: req.attempt,
                     failedHost: host, error: "\(error)"))
             } else {
@@ -185,11 +187,10 @@ public struct ComputeManager: Sendable {
     /// interrupted deletes are finished. A guest the database never knew is only logged, as Nova does: it may
     /// belong to someone else on a shared hypervisor.
     func recover() async throws {
-        let known = try await conductor.db.call("instances_on_host", ConductorAPI.HostArg(host),
-                                                returning: [InstanceRecord].self)
+        let known = try await conductor.db.call(ConductorAPI.instancesOnHost, ConductorAPI.HostArg(host))
         let knownIDs = Set(known.map(\.uuid))
         let unknown = try await driver.listInstances().filter { !knownIDs.contains($0) }
-        let deleted = Set(try await conductor.db.call("instances_deleted", unknown, returning: [UUID].self))
+        let deleted = Set(try await conductor.db.call(ConductorAPI.instancesDeleted, unknown))
         for uuid in unknown {
             guard deleted.contains(uuid) else {
                 logger.warning("guest on the hypervisor is unknown to the database; leaving it alone",

@@ -1,3 +1,5 @@
+import ComputeRPC
+import ConductorRPC
 import Foundation
 import Logging
 import NimbusKernel
@@ -30,7 +32,7 @@ public final class ComputeService: Service, Sendable {
         self.driver = try registry.makeVirtDriver(named: driverName,
                                                   context: PluginContext(config: config, logger: logger, host: host))
         let timeout = Duration.seconds(try config.double("DEFAULT", "rpc_response_timeout", default: 60))
-        self.conductor = ConductorClient(transport: transport, timeout: timeout)
+        self.conductor = try ConductorClient(transport: transport, config: config, timeout: timeout)
         self.transport = transport
         self.timing = try ServiceTiming(config: config)
         self.resourceInterval = try config.double("DEFAULT", "update_resources_interval", default: 60)
@@ -76,12 +78,10 @@ public final class ComputeService: Service, Sendable {
 
     private func registerOnce() async throws -> ServiceRecord {
         let service = try await conductor.db.call(
-            "service_register",
-            ConductorAPI.RegisterService(host: host, binary: "nova-compute", topic: Topics.compute,
-                                         rpcEndpoint: rpcEndpoint, rpcPublicKey: rpcPublicKey),
-            returning: ServiceRecord.self)
-        _ = try await conductor.db.call("service_heartbeat", ConductorAPI.UUIDArg(service.uuid),
-                                        returning: ServiceRecord.self)
+            ConductorAPI.serviceRegister,
+            ConductorAPI.RegisterService(host: host, binary: "nova-compute", topic: ComputeManagerAPI.topic,
+                                         rpcEndpoint: rpcEndpoint, rpcPublicKey: rpcPublicKey))
+        _ = try await conductor.db.call(ConductorAPI.serviceHeartbeat, ConductorAPI.UUIDArg(service.uuid))
         try await reportResources()
         try await manager.recover()
         return service
@@ -89,14 +89,13 @@ public final class ComputeService: Service, Sendable {
 
     func reportResources() async throws {
         let resources = try await driver.hostResources()
-        _ = try await conductor.db.call("compute_node_update",
-                                        ConductorAPI.NodeUpdate(host: host, resources: resources, inventory: inventory),
-                                        returning: ComputeNodeRecord.self)
+        _ = try await conductor.db.call(ConductorAPI.computeNodeUpdate,
+                                        ConductorAPI.NodeUpdate(host: host, resources: resources, inventory: inventory))
     }
 
     public func run() async throws {
         let (ready, readyContinuation) = AsyncStream.makeStream(of: Void.self)
-        let server = RPCServer(transport: transport, target: TransportTarget(topic: Topics.compute, server: host),
+        let server = RPCServer(transport: transport, target: TransportTarget(topic: ComputeManagerAPI.topic, server: host),
                                endpoints: [manager.endpoint()], logger: logger, ready: readyContinuation)
         var registered: ServiceRecord?
         try await withThrowingDiscardingTaskGroup { group in
@@ -119,15 +118,14 @@ public final class ComputeService: Service, Sendable {
         }
         // Graceful shutdown (SIGTERM): in-flight handlers have finished; say so in the service row.
         if let registered, !Task.isCancelled {
-            _ = try? await conductor.db.call("service_stopped", ConductorAPI.UUIDArg(registered.uuid),
-                                             returning: Empty.self, timeout: .seconds(5))
+            _ = try? await conductor.db.call(ConductorAPI.serviceStopped, ConductorAPI.UUIDArg(registered.uuid),
+                                             timeout: .seconds(5))
             logger.info("compute service stopped")
         }
     }
 
     func heartbeat(_ service: ServiceRecord) async throws {
-        _ = try await conductor.db.call("service_heartbeat", ConductorAPI.UUIDArg(service.uuid),
-                                        returning: ServiceRecord.self)
+        _ = try await conductor.db.call(ConductorAPI.serviceHeartbeat, ConductorAPI.UUIDArg(service.uuid))
     }
 
     /// Runs `body` every `seconds` until cancelled or graceful shutdown; failures are logged, not fatal.

@@ -1,3 +1,4 @@
+import ConductorRPC
 import Crypto
 import Foundation
 import NimbusKernel

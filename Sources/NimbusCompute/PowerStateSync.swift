@@ -1,3 +1,4 @@
+import ConductorRPC
 import Foundation
 import Logging
 import NimbusKernel
@@ -7,8 +8,7 @@ import NimbusRPC
 extension ComputeManager {
     /// One pass over this host's instances (periodic backstop for missed events).
     func syncPowerStates() async throws {
-        let instances = try await conductor.db.call("instances_on_host", ConductorAPI.HostArg(host),
-                                                    returning: [InstanceRecord].self)
+        let instances = try await conductor.db.call(ConductorAPI.instancesOnHost, ConductorAPI.HostArg(host))
         for i in instances where i.taskState == nil {
             let actual: PowerState
             do { actual = try await driver.instanceInfo(i).powerState } catch VirtDriverError.instanceNotFound {
@@ -20,8 +20,7 @@ extension ComputeManager {
 
     /// A lifecycle event from the driver (libvirt's domain events).
     func handle(_ event: LifecycleEvent) async {
-        guard let i = try? await conductor.db.call("instance_get", ConductorAPI.UUIDArg(event.instanceUUID),
-                                                   returning: InstanceRecord?.self),
+        guard let i = try? await conductor.db.call(ConductorAPI.instanceGet, ConductorAPI.UUIDArg(event.instanceUUID)),
               i.host == host, i.taskState == nil else { return }
         try? await applyPowerState(i, event.powerState)
     }

@@ -1,3 +1,4 @@
+import ConductorRPC
 import Foundation
 import NimbusKernel
 import NimbusRPC

@@ -1,15 +1,18 @@
+import ComputeRPC
+import ConductorRPC
 import Foundation
 import Logging
 import NimbusKernel
 import NimbusRPC
 import NimbusStore
+import SchedulerRPC
 
 /// The conductor: orchestrates builds and reschedules (`compute_task` API) and is the database proxy
 /// for compute nodes (default API).
 public struct ConductorManager: Sendable {
     let store: NimbusStore
-    let scheduler: RPCClient
-    let compute: RPCClient
+    let scheduler: SchedulerRPCClient
+    let compute: ComputeRPCClient
     let maxAttempts: Int
     public let logger: Logger
     /// Told about every registration (the daemon's service directory learns new computes at once).
@@ -21,10 +24,8 @@ public struct ConductorManager: Sendable {
     public init(store: NimbusStore, transport: any Transport, config: NimbusConfig, logger: Logger) throws {
         self.store = store
         let timeout = Duration.seconds(try config.double("DEFAULT", "rpc_response_timeout", default: 60))
-        self.scheduler = RPCClient(transport: transport, target: TransportTarget(topic: Topics.scheduler),
-                                   version: Topics.schedulerVersion, timeout: timeout)
-        self.compute = RPCClient(transport: transport, target: TransportTarget(topic: Topics.compute),
-                                 version: Topics.computeVersion, timeout: timeout)
+        self.scheduler = try SchedulerRPCClient(transport: transport, config: config, timeout: timeout)
+        self.compute = try ComputeRPCClient(transport: transport, config: config, timeout: timeout)
         self.maxAttempts = max(1, try config.int("scheduler", "max_attempts", default: 3))
         self.logger = logger
     }
@@ -32,32 +33,32 @@ public struct ConductorManager: Sendable {
     // MARK: endpoints
 
     public func endpoints() -> [RPCEndpoint] {
-        var task = RPCEndpoint(namespace: Topics.computeTask, version: Topics.computeTaskVersion)
-        task.on("schedule_and_build_instances") { (req: ScheduleRequest) in
+        var task = RPCEndpoint(ComputeTaskAPI.self)
+        task.on(ComputeTaskAPI.scheduleAndBuildInstances) { req in
             try await self.scheduleAndBuild(req.spec, instanceUUIDs: req.instanceUUIDs)
             return Empty()
         }
-        task.on("build_instances") { (req: RescheduleRequest) in
+        task.on(ComputeTaskAPI.buildInstances) { req in
             try await self.reschedule(req)
             return Empty()
         }
 
-        var db = RPCEndpoint(version: Topics.conductorVersion)
-        db.on("service_register") { (a: ConductorAPI.RegisterService) in
+        var db = RPCEndpoint(ConductorAPI.self)
+        db.on(ConductorAPI.serviceRegister) { a in
             let s = try await store.registerService(host: a.host, binary: a.binary, topic: a.topic,
                                                     rpcEndpoint: a.rpcEndpoint, rpcPublicKey: a.rpcPublicKey)
             self.onServiceRegistered?(s)
             return s
         }
-        db.on("service_heartbeat") { (a: ConductorAPI.UUIDArg) in try await store.heartbeat(service: a.uuid) }
-        db.on("service_stopped") { (a: ConductorAPI.UUIDArg) in
+        db.on(ConductorAPI.serviceHeartbeat) { a in try await store.heartbeat(service: a.uuid) }
+        db.on(ConductorAPI.serviceStopped) { a in
             try await store.markServiceStopped(a.uuid)
             return Empty()
         }
-        db.on("compute_node_update") { (a: ConductorAPI.NodeUpdate) in
+        db.on(ConductorAPI.computeNodeUpdate) { a in
             try await store.upsertComputeNode(host: a.host, resources: a.resources, inventory: a.inventory)
         }
-        db.on("instance_update") { (a: ConductorAPI.InstanceUpdateArgs) in
+        db.on(ConductorAPI.instanceUpdate) { a in
             do { return try await store.updateInstance(a.uuid, a.update) } catch let e as StoreError {
                 // Computes act on these two by name (the instance was deleted or changed under them).
                 switch e {
@@ -67,27 +68,27 @@ public struct ConductorManager: Sendable {
                 }
             }
         }
-        db.on("instance_get") { (a: ConductorAPI.UUIDArg) in try await store.instance(a.uuid) }
-        db.on("instance_destroy") { (a: ConductorAPI.UUIDArg) in
+        db.on(ConductorAPI.instanceGet) { a in try await store.instance(a.uuid) }
+        db.on(ConductorAPI.instanceDestroy) { a in
             try await store.markDeleted(a.uuid)
             return Empty()
         }
-        db.on("instances_deleted") { (a: [UUID]) in try await store.deletedInstanceUUIDs(among: a) }
-        db.on("instances_on_host") { (a: ConductorAPI.HostArg) in try await store.instances(InstanceQuery(host: a.host)) }
-        db.on("instance_fault_create") { (f: InstanceFault) in
+        db.on(ConductorAPI.instancesDeleted) { a in try await store.deletedInstanceUUIDs(among: a) }
+        db.on(ConductorAPI.instancesOnHost) { a in try await store.instances(InstanceQuery(host: a.host)) }
+        db.on(ConductorAPI.instanceFaultCreate) { f in
             try await store.addFault(f)
             return Empty()
         }
-        db.on("allocation_release") { (a: ConductorAPI.UUIDArg) in
+        db.on(ConductorAPI.allocationRelease) { a in
             try await store.releaseAllocations(consumer: a.uuid)
         }
-        db.on("image_get") { (a: ConductorAPI.ImageRef) in try await self.imageMeta(a.id) }
-        db.on("image_data") { (a: ConductorAPI.ImageChunk) in try await self.imageData(a) }
-        db.on("build_result") { (a: ConductorAPI.BuildResult) in
+        db.on(ConductorAPI.imageGet) { a in try await self.imageMeta(a.id) }
+        db.on(ConductorAPI.imageData) { a in try await self.imageData(a) }
+        db.on(ConductorAPI.buildResult) { a in
             try await store.recordBuildResult(node: a.node, success: a.success)
             return Empty()
         }
-        db.on("action_event") { (e: ConductorAPI.ActionEvent) in
+        db.on(ConductorAPI.actionEvent) { e in
             try await store.recordEvent(e.instance, requestID: e.requestID, event: e.event, host: e.host,
                                         start: e.start, finish: e.finish, result: e.result, traceback: e.traceback)
             return Empty()
@@ -103,8 +104,7 @@ public struct ConductorManager: Sendable {
         let selections: [[Selection]]
         do {
             selections = try await scheduler.call(
-                "select_destinations", SelectDestinationsArgs(spec: spec, instanceUUIDs: instanceUUIDs),
-                returning: [[Selection]].self)
+                SchedulerAPI.selectDestinations, SelectDestinationsArgs(spec: spec, instanceUUIDs: instanceUUIDs))
         } catch {
             let (message, details) = Self.describe(error)
             logger.warning("scheduling failed", metadata: ["instances": "\(instanceUUIDs.count)", "error": "\(message)"])
@@ -135,7 +135,7 @@ public struct ConductorManager: Sendable {
                                        alternates: Array(hosts.dropFirst()), attempt: attempt,
                                        retryEnabled: maxAttempts > 1)
         do {
-            try await compute.prepare(server: first.host).cast("build_and_run_instance", req)
+            try await compute.prepare(server: first.host).cast(ComputeManagerAPI.buildAndRunInstance, req)
         } catch {
             logger.warning("cannot reach compute \(first.host): \(error)", metadata: ["instance": "\(uuid)"])
             _ = try? await store.releaseAllocations(consumer: uuid)
@@ -187,21 +187,4 @@ public struct ConductorManager: Sendable {
         if let nvh = error as? NoValidHost { return (nvh.message, nvh.report.description) }
         return ("Scheduling failed: \(error)", "")
     }
-}
-
-/// `schedule_and_build_instances` arguments.
-public struct ScheduleRequest: Codable, Sendable {
-    public var spec: RequestSpec
-    public var instanceUUIDs: [UUID]
-    public init(spec: RequestSpec, instanceUUIDs: [UUID]) {
-        self.spec = spec
-        self.instanceUUIDs = instanceUUIDs
-    }
-}
-
-/// Same shape as the scheduler's `SelectDestinationsRequest`; declared here so the conductor does not
-/// import the scheduler module (they meet only on the wire).
-struct SelectDestinationsArgs: Codable, Sendable {
-    var spec: RequestSpec
-    var instanceUUIDs: [UUID]
 }

@@ -1,3 +1,5 @@
+import ComputeRPC
+import ConductorRPC
 import Foundation
 import Logging
 import NimbusAPI
@@ -8,6 +10,7 @@ import NimbusKernel
 import NimbusRPC
 import NimbusScheduler
 import NimbusStore
+import SchedulerRPC
 import ServiceLifecycle
 import Synchronization
 import UnixSignals
@@ -95,10 +98,10 @@ public final class AllInOne: Sendable {
     public func run(handleSignals: Bool = true) async throws {
         let cfg = runtime.config
         let log = runtime.logger
-        let schedulerServer = RPCServer(transport: transport, target: TransportTarget(topic: Topics.scheduler,
+        let schedulerServer = RPCServer(transport: transport, target: TransportTarget(topic: SchedulerAPI.topic,
                                                                                       server: runtime.host),
                                         endpoints: [scheduler.endpoint()], logger: log)
-        let conductorServer = RPCServer(transport: transport, target: TransportTarget(topic: Topics.conductor,
+        let conductorServer = RPCServer(transport: transport, target: TransportTarget(topic: ConductorAPI.topic,
                                                                                       server: runtime.host),
                                         endpoints: conductor.endpoints(), logger: log)
         let apiServer = APIServerService(
@@ -107,12 +110,15 @@ public final class AllInOne: Sendable {
             onBound: { [weak self] port in self?.bound(port) })
         let computes = ComputeFleet(owner: self)
         let interval = try ServiceTiming(config: cfg).reportInterval
-        let heartbeats = [("nova-scheduler", Topics.scheduler), ("nova-conductor", Topics.conductor)].map {
+        let heartbeats = [("nova-scheduler", SchedulerAPI.topic), ("nova-conductor", ConductorAPI.topic)].map {
             StoreHeartbeat(store: store, host: runtime.host, binary: $0.0, topic: $0.1, interval: interval, logger: log)
         }
         try await identityImage.bootstrapIfNeeded()
+        // The transport and the store's checkpoints come first: the group stops services in reverse order.
         let group = ServiceGroup(configuration: .init(
-            services: try identityImage.services().map { .init(service: $0) }
+            services: [ServiceGroupConfiguration.ServiceConfiguration(service: TransportShutdown(transport: transport)),
+                       .init(service: StoreCheckpoints(store: store))]
+                + (try identityImage.services().map { .init(service: $0) })
                 + [.init(service: schedulerServer), .init(service: conductorServer), .init(service: computes),
                        .init(service: apiServer),
                        .init(service: OrphanedBuildSweeper(conductor: conductor, timing: try ServiceTiming(config: cfg)))]

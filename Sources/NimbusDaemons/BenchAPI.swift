@@ -42,7 +42,9 @@ extension BenchCommand {
                 let (stream, cont) = AsyncStream.makeStream(of: Int.self)
                 let server = APIServerService(api: api, host: "127.0.0.1", port: 0, logger: runtime.logger,
                                               onBound: { cont.yield($0) })
-                let group = ServiceGroup(configuration: .init(services: [.init(service: server)], logger: runtime.logger))
+                let group = ServiceGroup(configuration: .init(services: [.init(service: StoreCheckpoints(store: store)),
+                                                                        .init(service: server)],
+                                                             logger: runtime.logger))
                 let task = Task { try await group.run() }
                 var it = stream.makeAsyncIterator()
                 guard let port = await it.next() else { continue }

@@ -27,6 +27,8 @@ struct BenchCommand: AsyncParsableCommand {
                 let store = try NimbusStore(path: dir + "/nimbus.sqlite")
                 try store.migrate()
                 try await Self.populate(store, hosts: n)
+                let checkpoints = Task { await store.runCheckpoints() }  // as the daemons run them
+                defer { checkpoints.cancel() }
                 let scheduler = try SchedulerManager(store: store, registry: runtime.registry, config: runtime.config,
                                                      logger: runtime.logger)
                 for size in sizes.split(separator: ",").compactMap({ Int($0) }) {

@@ -1,4 +1,6 @@
 import ArgumentParser
+import ComputeRPC
+import ConductorRPC
 import Foundation
 import Logging
 import NimbusAPI
@@ -7,6 +9,7 @@ import NimbusConductor
 import NimbusKernel
 import NimbusRPC
 import NimbusScheduler
+import SchedulerRPC
 import ServiceLifecycle
 import UnixSignals
 
@@ -28,9 +31,10 @@ struct SchedulerCommand: AsyncParsableCommand {
         let transport = try rt.makeTransport()
         let manager = try SchedulerManager(store: store, registry: rt.registry, config: rt.config, logger: rt.logger)
         try await runServices([
-            RPCServer(transport: transport, target: TransportTarget(topic: Topics.scheduler, server: rt.host),
+            TransportShutdown(transport: transport), StoreCheckpoints(store: store),
+            RPCServer(transport: transport, target: TransportTarget(topic: SchedulerAPI.topic, server: rt.host),
                       endpoints: [manager.endpoint()], logger: rt.logger),
-            StoreHeartbeat(store: store, host: rt.host, binary: "nova-scheduler", topic: Topics.scheduler,
+            StoreHeartbeat(store: store, host: rt.host, binary: "nova-scheduler", topic: SchedulerAPI.topic,
                            interval: try ServiceTiming(config: rt.config).reportInterval, logger: rt.logger),
         ] + MetricsServerService.fromConfig(rt), logger: rt.logger)
     }
@@ -49,10 +53,11 @@ struct ConductorCommand: AsyncParsableCommand {
         let directory = ServiceDirectory.install(on: transport, store: store, logger: rt.logger)
         manager.onServiceRegistered = { directory?.update($0) }
         manager.imageDataDirectory = try IdentityImageServices.imageDataDirectory(rt)
-        try await runServices((directory.map { [DirectoryRefresher(directory: $0, logger: rt.logger)] } ?? []) + [
-            RPCServer(transport: transport, target: TransportTarget(topic: Topics.conductor, server: rt.host),
+        try await runServices([TransportShutdown(transport: transport), StoreCheckpoints(store: store)]
+            + (directory.map { [DirectoryRefresher(directory: $0, logger: rt.logger)] } ?? []) + [
+            RPCServer(transport: transport, target: TransportTarget(topic: ConductorAPI.topic, server: rt.host),
                       endpoints: manager.endpoints(), logger: rt.logger),
-            StoreHeartbeat(store: store, host: rt.host, binary: "nova-conductor", topic: Topics.conductor,
+            StoreHeartbeat(store: store, host: rt.host, binary: "nova-conductor", topic: ConductorAPI.topic,
                            interval: try ServiceTiming(config: rt.config).reportInterval, logger: rt.logger),
             OrphanedBuildSweeper(conductor: manager, timing: try ServiceTiming(config: rt.config)),
         ] + MetricsServerService.fromConfig(rt), logger: rt.logger)
@@ -76,7 +81,8 @@ struct APICommand: AsyncParsableCommand {
                                  validator: keystone ? identityImage.validator : nil)
         let directory = ServiceDirectory.install(on: transport, store: store, logger: rt.logger)
         try await identityImage.bootstrapIfNeeded()
-        try await runServices((directory.map { [DirectoryRefresher(directory: $0, logger: rt.logger)] } ?? [])
+        try await runServices([TransportShutdown(transport: transport), StoreCheckpoints(store: store)]
+            + (directory.map { [DirectoryRefresher(directory: $0, logger: rt.logger)] } ?? [])
             + (try identityImage.services()) + [
             APIServerService(api: api, host: rt.config.string("DEFAULT", "osapi_compute_listen", default: "127.0.0.1"),
                              port: try rt.config.int("DEFAULT", "osapi_compute_listen_port", default: 8774),
@@ -99,6 +105,7 @@ struct ComputeCommand: AsyncParsableCommand {
         let service = try ComputeService(host: rt.host, registry: rt.registry, transport: transport,
                                          config: rt.config, logger: rt.logger, rpcEndpoint: endpoint,
                                          rpcPublicKey: addressed?.publicKey)
-        try await runServices([service] + MetricsServerService.fromConfig(rt), logger: rt.logger)
+        try await runServices([TransportShutdown(transport: transport), service] + MetricsServerService.fromConfig(rt),
+                              logger: rt.logger)
     }
 }

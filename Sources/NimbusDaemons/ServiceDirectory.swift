@@ -1,3 +1,4 @@
+import ComputeRPC
 import Foundation
 import Logging
 import NimbusKernel
@@ -15,7 +16,7 @@ final class ServiceDirectory: Sendable {
     init(store: NimbusStore) { self.store = store }
 
     func resolve(_ target: TransportTarget) -> [PeerAddress] {
-        guard target.topic == Topics.compute else { return [] }
+        guard target.topic == ComputeManagerAPI.topic else { return [] }
         return peers.withLock { p in
             if let server = target.server { return p[server].map { [$0] } ?? [] }
             return Array(p.values)

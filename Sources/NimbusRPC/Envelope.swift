@@ -196,21 +196,36 @@ public struct RemoteError: Error, Codable, Sendable, Hashable, CustomStringConve
     public var description: String { "\(type): \(message)" }
 }
 
-/// Errors of the RPC layer itself.
-public enum RPCError: Error, Sendable, Hashable, CustomStringConvertible {
+/// Errors of the RPC layer itself. They cross the wire typed: the server sends the case as the payload and
+/// the client throws it again as an `RPCError` (not a `RemoteError`), so callers can match on it.
+public enum RPCError: Error, Sendable, Hashable, Codable, CustomStringConvertible {
     case malformed(String)
     case noSuchMethod(String)
+    /// The server is older than the method (a rolling upgrade not finished): pin the caller with
+    /// `[upgrade_levels]` or upgrade the server.
     case unsupportedVersion(method: String, requested: String, served: String)
     case badArguments(method: String, reason: String)
+    /// Refused before sending: `[upgrade_levels]` pins the API below the version the method needs.
+    case versionCapped(method: String, api: String, requires: String, pinned: String)
+    /// A cast descriptor called (or the reverse): a programming error, caught before sending.
+    case wrongKind(method: String, declared: String)
 
     public var description: String {
         switch self {
         case .malformed(let why): "malformed RPC message: \(why)"
         case .noSuchMethod(let m): "endpoint has no method '\(m)'"
-        case .unsupportedVersion(let m, let r, let s): "'\(m)' requested version \(r) but the server serves \(s)"
+        case .unsupportedVersion(let m, let r, let s):
+            "'\(m)' requested version \(r) but the server serves \(s) (upgrade the server, or pin the caller with [upgrade_levels])"
         case .badArguments(let m, let why): "bad arguments for '\(m)': \(why)"
+        case .versionCapped(let m, let api, let needs, let pinned):
+            "'\(m)' needs \(api) RPC API \(needs) but [upgrade_levels] \(api) pins \(pinned); not sent"
+        case .wrongKind(let m, let declared): "'\(m)' is declared as a \(declared)"
         }
     }
+
+    static let typeNames: Set<String> = [
+        "MalformedMessage", "NoSuchMethod", "UnsupportedVersion", "BadArguments", "VersionCapped", "WrongKind",
+    ]
 
     var typeName: String {
         switch self {
@@ -218,7 +233,15 @@ public enum RPCError: Error, Sendable, Hashable, CustomStringConvertible {
         case .noSuchMethod: "NoSuchMethod"
         case .unsupportedVersion: "UnsupportedVersion"
         case .badArguments: "BadArguments"
+        case .versionCapped: "VersionCapped"
+        case .wrongKind: "WrongKind"
         }
+    }
+
+    /// The typed error inside a remote one, when the remote side's RPC layer raised it.
+    static func typed(_ remote: RemoteError) -> (any Error) {
+        guard typeNames.contains(remote.type), let e = remote.decode(RPCError.self) else { return remote }
+        return e
     }
 }
 

@@ -41,7 +41,7 @@ public struct RPCClient: Sendable {
         let reply = try await transport.request(
             encode(method, args, version: version), to: target, timeout: timeout ?? self.timeout)
         let (header, body) = try Envelope.unframe(reply, as: Envelope.ReplyHeader.self)
-        if let error = header.error { throw error }
+        if let error = header.error { throw RPCError.typed(error) }
         do { return try Envelope.decoder.decode(R.self, from: body) } catch {
             throw RPCError.malformed("reply to '\(method)' does not decode as \(R.self): \(error)")
         }

@@ -50,7 +50,7 @@ public final class RPCServer: Service, Sendable {
             }
         } catch {
             logger.warning("dropping malformed rpc message", metadata: ["target": "\(target)", "error": "\(error)"])
-            await send(reply, requestID: nil, error: RemoteError(type: "MalformedMessage", message: "\(error)"))
+            await send(reply, requestID: nil, error: Self.remoteError(error))
             return
         }
         await RequestContext.$requestID.withValue(header.requestID) {
@@ -58,7 +58,15 @@ public final class RPCServer: Service, Sendable {
             log[metadataKey: "request_id"] = header.requestID.map { .string($0) }
             do {
                 guard let endpoint = endpoints[header.namespace ?? ""], let handler = endpoint.handlers[header.method]
-                else { throw RPCError.noSuchMethod(header.method) }
+                else {
+                    // A method this server does not know, at a version newer than it serves, is a server older
+                    // than its caller (mid rolling upgrade): say so, typed, rather than "no such method".
+                    if let endpoint = endpoints[header.namespace ?? ""], !endpoint.accepts(header.version) {
+                        throw RPCError.unsupportedVersion(method: header.method, requested: header.version,
+                                                          served: endpoint.version)
+                    }
+                    throw RPCError.noSuchMethod(header.method)
+                }
                 guard endpoint.accepts(header.version) else {
                     throw RPCError.unsupportedVersion(
                         method: header.method, requested: header.version, served: endpoint.version)
@@ -94,7 +102,8 @@ public final class RPCServer: Service, Sendable {
     static func remoteError(_ error: any Error) -> RemoteError {
         switch error {
         case let e as RemoteError: return e
-        case let e as RPCError: return RemoteError(type: e.typeName, message: e.description)
+        case let e as RPCError:
+            return RemoteError(type: e.typeName, message: e.description, payload: try? Envelope.encoder.encode(e))
         case let e as NoValidHost:
             return RemoteError(type: "NoValidHost", message: e.message, payload: try? Envelope.encoder.encode(e))
         case let e as any RPCTransmittableError:

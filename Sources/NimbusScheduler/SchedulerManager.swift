@@ -4,22 +4,10 @@ import Metrics
 import NimbusKernel
 import NimbusRPC
 import NimbusStore
-
-/// Arguments of `select_destinations` (scheduler RPC API).
-public struct SelectDestinationsRequest: Codable, Sendable {
-    public var spec: RequestSpec
-    public var instanceUUIDs: [UUID]
-
-    public init(spec: RequestSpec, instanceUUIDs: [UUID]) {
-        self.spec = spec
-        self.instanceUUIDs = instanceUUIDs
-    }
-}
+import SchedulerRPC
 
 /// The scheduler: pre-filter, filters, weighers, claims in weighted order, alternates.
 public struct SchedulerManager: Sendable {
-    public static let rpcVersion = "4.5"
-
     public let hostManager: HostManager
     public let filters: FilterPipeline
     public let weighers: WeighPipeline
@@ -51,8 +39,8 @@ public struct SchedulerManager: Sendable {
 
     /// The RPC endpoint served on topic `scheduler`.
     public func endpoint() -> RPCEndpoint {
-        var e = RPCEndpoint(version: Self.rpcVersion)
-        e.on("select_destinations") { (req: SelectDestinationsRequest) in
+        var e = RPCEndpoint(SchedulerAPI.self)
+        e.on(SchedulerAPI.selectDestinations) { req in
             try await self.selectDestinations(req.spec, instanceUUIDs: req.instanceUUIDs)
         }
         return e

@@ -45,15 +45,15 @@ public final class NimbusStore: Sendable {
         }
         db = try DatabasePool(path: path, configuration: config)
         checkpointer = try DatabaseQueue(path: path, configuration: config)
-        // Passive checkpoints from a connection of their own, off every request's path: they neither take the
-        // write lock nor wait for readers; writers keep appending meanwhile. SQLite also checkpoints when the
-        // last connection closes.
-        Task.detached(priority: .utility) { [weak self] in
-            while true {
-                try? await Task.sleep(for: .milliseconds(200))
-                guard let self else { return }
-                _ = try? await self.checkpointer.writeWithoutTransaction { try $0.checkpoint(.passive) }
-            }
+    }
+
+    /// Passive checkpoints from a connection of their own, off every request's path: they neither take the
+    /// write lock nor wait for readers; writers keep appending meanwhile. Runs until cancelled; daemons run it
+    /// in their service group. SQLite also checkpoints when the last connection closes.
+    public func runCheckpoints(every interval: Duration = .milliseconds(200)) async {
+        while !Task.isCancelled {
+            do { try await Task.sleep(for: interval) } catch { return }
+            _ = try? await checkpointer.writeWithoutTransaction { try $0.checkpoint(.passive) }
         }
     }
 

@@ -72,15 +72,21 @@ struct Echo: Codable, Sendable, Equatable {
     @Test func unknownMethodAndNewerVersionAreRefused() async throws {
         let t = try makeTransport()
         try await withServer(t, topic: "svc", version: "1.3") { client in
-            await #expect(throws: RemoteError.self) { _ = try await client.call("nope", Empty(), returning: Empty.self) }
-            do {
+            // RPC-layer errors come back typed (RPCError), not as an opaque RemoteError.
+            await #expect(throws: RPCError.noSuchMethod("nope")) {
+                _ = try await client.call("nope", Empty(), returning: Empty.self)
+            }
+            await #expect(throws: RPCError.unsupportedVersion(method: "echo", requested: "1.4", served: "1.3")) {
                 _ = try await client.call("echo", Echo(text: "x"), returning: Echo.self, version: "1.4")
-                Issue.record("newer minor accepted")
-            } catch let e as RemoteError { #expect(e.type == "UnsupportedVersion") }
-            do {
+            }
+            await #expect(throws: RPCError.unsupportedVersion(method: "echo", requested: "2.0", served: "1.3")) {
                 _ = try await client.call("echo", Echo(text: "x"), returning: Echo.self, version: "2.0")
-                Issue.record("other major accepted")
-            } catch let e as RemoteError { #expect(e.type == "UnsupportedVersion") }
+            }
+            // Arguments that do not decode: typed too, naming the method.
+            do {
+                _ = try await client.call("echo", Empty(), returning: Echo.self)
+                Issue.record("bad arguments accepted")
+            } catch let RPCError.badArguments(method, _) { #expect(method == "echo") }
             // Older minors of the same major are served.
             #expect(try await client.call("echo", Echo(text: "ok"), returning: Echo.self, version: "1.1").text == "ok")
         }

@@ -5,6 +5,8 @@ public struct ConfigOption: Sendable, Hashable {
     public enum Kind: Sendable, Hashable {
         case string, int, float, bool, list, port
         case choice([String])
+        /// An RPC API version `major.minor`, or `auto` (`[upgrade_levels]`).
+        case version
     }
 
     public var section: String
@@ -33,6 +35,10 @@ public struct ConfigOption: Sendable, Hashable {
             guard let p = Int(v), (0...65535).contains(p) else { return "a port number 0-65535" }
             return nil
         case .choice(let choices): return choices.contains(v) ? nil : "one of \(choices.joined(separator: ", "))"
+        case .version:
+            let parts = v.split(separator: ".", omittingEmptySubsequences: false)
+            let ok = v == "auto" || (parts.count == 2 && parts.allSatisfy { !$0.isEmpty && $0.count <= 4 && $0.allSatisfy(\.isNumber) && $0.allSatisfy(\.isASCII) })
+            return ok ? nil : "a version major.minor or auto"
         }
     }
 }

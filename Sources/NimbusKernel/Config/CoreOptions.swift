@@ -46,6 +46,7 @@ public enum CoreOptions {
         .init("metrics", "port", .port, help: "Serve Prometheus /metrics here (scheduler, conductor, compute); unset: off."),
         .init("compute", "consecutive_build_service_disable_threshold", .int, default: "10"),
     ] + quotaDefaults.map { .init("quota", $0.0, .int, default: String($0.1), help: "Default per-project limit; -1 = unlimited.") }
+        + upgradeLevels
 
     /// Nova's `[quota]` defaults (the API enforces them; `os-quota-sets` overrides per project).
     public static let quotaDefaults: [(String, Int)] = [

@@ -1,12 +1,47 @@
 import Foundation
+import NimbusKernel
+import NimbusRPC
 
-/// Argument types of the conductor's DB-proxy API (computes never open the database).
-public enum ConductorAPI {
+/// The conductor's database-proxy API (computes never open the database), served on topic `conductor` in the
+/// default namespace. Nova's `ConductorAPI` is at 3.0 and proxies objects; Nimbus proxies these calls, all 3.0.
+public enum ConductorAPI: RPCAPIContract {
+    public static let name = "conductor"
+    public static let topic = "conductor"
+    public static let namespace: String? = nil
+    public static let version = RPCVersion(3, 0)
+
     /// Remote error types a compute acts on (Nova's exception names).
     public static let instanceNotFound = "InstanceNotFound"
     public static let unexpectedTaskState = "UnexpectedTaskStateError"
 
-    public struct RegisterService: Codable, Sendable {
+    public typealias Call<A: Codable & Sendable, R: Codable & Sendable> = RPCMethod<ConductorAPI, A, R>
+    static let v3 = RPCVersion(3, 0)
+
+    public static let serviceRegister = Call<RegisterService, ServiceRecord>(.call, "service_register", since: v3)
+    public static let serviceHeartbeat = Call<UUIDArg, ServiceRecord>(.call, "service_heartbeat", since: v3)
+    public static let serviceStopped = Call<UUIDArg, Empty>(.call, "service_stopped", since: v3)
+    public static let computeNodeUpdate = Call<NodeUpdate, ComputeNodeRecord>(.call, "compute_node_update", since: v3)
+    public static let instanceUpdate = Call<InstanceUpdateArgs, InstanceRecord>(.call, "instance_update", since: v3)
+    public static let instanceGet = Call<UUIDArg, InstanceRecord?>(.call, "instance_get", since: v3)
+    public static let instanceDestroy = Call<UUIDArg, Empty>(.call, "instance_destroy", since: v3)
+    /// Which of these instances the database knows as deleted (start-up recovery).
+    public static let instancesDeleted = Call<[UUID], [UUID]>(.call, "instances_deleted", since: v3)
+    public static let instancesOnHost = Call<HostArg, [InstanceRecord]>(.call, "instances_on_host", since: v3)
+    public static let instanceFaultCreate = Call<InstanceFault, Empty>(.call, "instance_fault_create", since: v3)
+    /// Replies with the number of allocations released.
+    public static let allocationRelease = Call<UUIDArg, Int>(.call, "allocation_release", since: v3)
+    public static let imageGet = Call<ImageRef, ImageMeta>(.call, "image_get", since: v3)
+    public static let imageData = Call<ImageChunk, Data>(.call, "image_data", since: v3)
+    public static let buildResult = Call<BuildResult, Empty>(.call, "build_result", since: v3)
+    public static let actionEvent = Call<ActionEvent, Empty>(.call, "action_event", since: v3)
+
+    public static let methods: [RPCMethodInfo] = [
+        serviceRegister.info, serviceHeartbeat.info, serviceStopped.info, computeNodeUpdate.info, instanceUpdate.info,
+        instanceGet.info, instanceDestroy.info, instancesDeleted.info, instancesOnHost.info, instanceFaultCreate.info,
+        allocationRelease.info, imageGet.info, imageData.info, buildResult.info, actionEvent.info,
+    ]
+
+    public struct RegisterService: Codable, Sendable, Hashable {
         public var host: String, binary: String, topic: String
         public var rpcEndpoint: String?, rpcPublicKey: String?
         public init(host: String, binary: String, topic: String, rpcEndpoint: String? = nil, rpcPublicKey: String? = nil) {
@@ -18,7 +53,7 @@ public enum ConductorAPI {
         }
     }
 
-    public struct NodeUpdate: Codable, Sendable {
+    public struct NodeUpdate: Codable, Sendable, Hashable {
         public var host: String
         public var resources: HostResources
         public var inventory: InventorySettings
@@ -62,7 +97,7 @@ public enum ConductorAPI {
     }
 
     /// One range of an image's bytes (`image_data`): computes never read the controller's files directly.
-    public struct ImageChunk: Codable, Sendable {
+    public struct ImageChunk: Codable, Sendable, Hashable {
         public var id: String, offset: Int, length: Int
         public init(id: String, offset: Int, length: Int) {
             self.id = id
@@ -71,12 +106,12 @@ public enum ConductorAPI {
         }
     }
 
-    public struct ImageRef: Codable, Sendable {
+    public struct ImageRef: Codable, Sendable, Hashable {
         public var id: String
         public init(id: String) { self.id = id }
     }
 
-    public struct BuildResult: Codable, Sendable {
+    public struct BuildResult: Codable, Sendable, Hashable {
         public var node: String
         public var success: Bool
         public init(node: String, success: Bool) {
@@ -85,7 +120,7 @@ public enum ConductorAPI {
         }
     }
 
-    public struct ActionEvent: Codable, Sendable {
+    public struct ActionEvent: Codable, Sendable, Hashable {
         public var instance: UUID, requestID: String, event: String, host: String?
         public var start: Date, finish: Date, result: String, traceback: String?
         public init(instance: UUID, requestID: String, event: String, host: String?, start: Date, finish: Date,
@@ -101,13 +136,16 @@ public enum ConductorAPI {
         }
     }
 
-    public struct UUIDArg: Codable, Sendable {
+    public struct UUIDArg: Codable, Sendable, Hashable {
         public var uuid: UUID
         public init(_ uuid: UUID) { self.uuid = uuid }
     }
 
-    public struct HostArg: Codable, Sendable {
+    public struct HostArg: Codable, Sendable, Hashable {
         public var host: String
         public init(_ host: String) { self.host = host }
     }
 }
+
+/// The typed client of the database-proxy API.
+public typealias ConductorRPCClient = RPCAPIClient<ConductorAPI>
