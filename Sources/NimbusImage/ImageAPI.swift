@@ -81,12 +81,11 @@ public struct ImageAPI: Sendable {
         }
     }
 
-    /// Images the caller may see: admins all; others public and community ones and their project's.
+    /// Images the caller may see (Glance's `get_image`): admins all; readers public and community ones and
+    /// their project's.
     static func visible(_ i: ImageRecord, to c: AuthContext) -> Bool {
-        c.isAdmin || i.visibility == "public" || i.visibility == "community" || i.owner == c.projectID
+        c.isAdmin || (c.isReader && (i.visibility == "public" || i.visibility == "community" || i.owner == c.projectID))
     }
-
-    static func mayModify(_ i: ImageRecord, _ c: AuthContext) -> Bool { c.isAdmin || i.owner == c.projectID }
 
     /// The image named in the path, if the caller may see it (404 otherwise, as for a missing one).
     func image(_ ctx: BasicRequestContext, for caller: AuthContext) async throws -> ImageRecord {
