@@ -23,6 +23,7 @@ extension ImageAPI {
             for (key, value) in o.sorted(by: { $0.key < $1.key }) {
                 try ImageProperties.set(key, value, on: &image, by: caller, creating: true)
             }
+            try checkQuotas(image)
             let created = try await store.createImage(image)
             return json(.created, ImageProperties.json(created), headers: [.location: "/v2/images/\(created.id)"])
         }
@@ -47,6 +48,9 @@ extension ImageAPI {
             let before = image
             // Every operation is applied to a copy; a failing one leaves the stored image untouched.
             for op in ops { try ImagePatch.apply(op, to: &image, by: caller) }
+            if image.properties.count > before.properties.count || image.tags.count > before.tags.count {
+                try checkQuotas(image)
+            }
             if image != before {
                 image.updatedAt = Date()
                 try await store.updateImage(image)
@@ -81,6 +85,7 @@ extension ImageAPI {
         if add {
             if image.tags.contains(tag) { return empty(.noContent) }
             image.tags.append(tag)
+            try checkQuotas(image)
         } else {
             guard let at = image.tags.firstIndex(of: tag) else { throw GlanceError(.notFound, "Tag \(tag) not found.") }
             image.tags.remove(at: at)
@@ -95,6 +100,10 @@ extension ImageAPI {
     func list(_ req: Request, _ caller: AuthContext) async throws -> JSON {
         try ImagePolicy.read(caller, "get_images")
         let q = Query(req)
+        // Glance's member filter; Nimbus has no image members, so a valid value selects nothing more or less.
+        if let m = q["member_status"], !["accepted", "pending", "rejected", "all"].contains(m) {
+            throw GlanceError.badRequest("Invalid status: \(m)")
+        }
         var query = ImageQuery(projectID: caller.isAdmin ? nil : caller.projectID, limit: config.limitDefault)
         if let l = q["limit"] {
             guard let n = Int(l), n >= 0 else { throw GlanceError.badRequest("limit param must be an integer") }
