@@ -50,15 +50,23 @@ public struct IdentityAPI: Sendable {
         return t
     }
 
+    /// The JSON object a request carries, as Keystone's json_body check takes it: a body in another media
+    /// type, or one that is not a JSON object, is 400; then every string in it is checked (`KeystoneInputGuard`).
     static func body(_ req: Request) async throws -> JSON {
         var req = req
         let buffer: ByteBuffer
         do { buffer = try await req.collectBody(upTo: 114_688) }  // Keystone's max_request_body_size
         catch { throw KeystoneError(.contentTooLarge, "Request is too large.") }
         guard buffer.readableBytes > 0 else { throw KeystoneError.badRequest("The request body is empty.") }
-        do { return try JSON.decode(Data(buffer.readableBytesView)) } catch {
+        if let type = req.headers[.contentType], !KeystoneInputGuard.isJSON(type) {
+            throw KeystoneError.badRequest("Expecting to find application/json in Content-Type header.")
+        }
+        let decoded: JSON
+        do { decoded = try JSON.decode(Data(buffer.readableBytesView)) } catch {
             throw KeystoneError.badRequest("Malformed request body: not JSON.")
         }
+        guard decoded.object != nil else { throw KeystoneError.badRequest("Malformed request body: not a JSON object.") }
+        return try KeystoneInputGuard.check(decoded)
     }
 
     /// The resource object under `key` in a request body (`{"project": {...}}`).
@@ -78,6 +86,16 @@ public struct IdentityAPI: Sendable {
         }
         guard s.count <= maxLength else {
             throw KeystoneError.badRequest("Invalid input for field '\(key)': longer than \(maxLength) characters.")
+        }
+        return s
+    }
+
+    /// A resource name: a string as above, without control characters (they cannot be typed, shown or
+    /// searched for, and a NUL would cut the stored name short).
+    static func name(_ o: [String: JSON], required: Bool = false, maxLength: Int = 255) throws -> String? {
+        guard let s = try string(o, "name", required: required, maxLength: maxLength) else { return nil }
+        guard !KeystoneInputGuard.hasControlCharacters(s) else {
+            throw KeystoneError.badRequest("Invalid input for field 'name': control characters are not allowed.")
         }
         return s
     }
@@ -124,6 +142,9 @@ struct IdentityMiddleware: RouterMiddleware {
         let rid = NimbusKernel.RequestContext.newRequestID()
         var response: Response
         do {
+            if KeystoneInputGuard.urlHasNUL(request.uri.string) {
+                throw KeystoneError.badRequest("Invalid input: the URL must not contain NUL (%00).")
+            }
             response = try await next(request, context)
         } catch let e as KeystoneError {
             response = try e.response(from: request, context: context)

@@ -17,7 +17,7 @@ extension IdentityAPI {
             try await requireAdmin(req)
             let o = try Self.object(try await Self.body(req), "domain")
             let d = DomainRecord(id: try Self.string(o, "id") ?? Self.newID(),
-                                 name: try Self.string(o, "name", required: true, maxLength: 64)!,
+                                 name: try Self.name(o, required: true, maxLength: 64)!,
                                  description: try Self.string(o, "description", maxLength: 65535) ?? "",
                                  enabled: try Self.bool(o, "enabled") ?? true)
             return json(.created, ["domain": Self.domainJSON(try await identity.store.createDomain(d), req)])
@@ -30,7 +30,7 @@ extension IdentityAPI {
             try await requireAdmin(req)
             let o = try Self.object(try await Self.body(req), "domain")
             var d = try await domain(ctx)
-            d.name = try Self.string(o, "name", maxLength: 64) ?? d.name
+            d.name = try Self.name(o, maxLength: 64) ?? d.name
             d.description = try Self.string(o, "description", maxLength: 65535) ?? d.description
             d.enabled = try Self.bool(o, "enabled") ?? d.enabled
             try await identity.store.updateDomain(d)
@@ -62,7 +62,7 @@ extension IdentityAPI {
                 throw KeystoneError.badRequest("Nimbus projects are flat: parent_id must be the project's domain.")
             }
             if try Self.bool(o, "is_domain") == true { throw KeystoneError.badRequest("Projects acting as domains are not supported.") }
-            let p = ProjectRecord(id: Self.newID(), name: try Self.string(o, "name", required: true, maxLength: 64)!,
+            let p = ProjectRecord(id: Self.newID(), name: try Self.name(o, required: true, maxLength: 64)!,
                                   domainID: domainID, description: try Self.string(o, "description", maxLength: 65535) ?? "",
                                   enabled: try Self.bool(o, "enabled") ?? true)
             guard try await identity.store.domain(id: domainID) != nil else {
@@ -80,7 +80,7 @@ extension IdentityAPI {
             try await requireAdmin(req)
             let o = try Self.object(try await Self.body(req), "project")
             var p = try await project(ctx)
-            p.name = try Self.string(o, "name", maxLength: 64) ?? p.name
+            p.name = try Self.name(o, maxLength: 64) ?? p.name
             p.description = try Self.string(o, "description", maxLength: 65535) ?? p.description
             p.enabled = try Self.bool(o, "enabled") ?? p.enabled
             try await identity.store.updateProject(p)
@@ -107,7 +107,7 @@ extension IdentityAPI {
             guard try await identity.store.domain(id: domainID) != nil else {
                 throw KeystoneError.badRequest("Could not find domain: \(domainID).")
             }
-            var u = UserRecord(id: Self.newID(), name: try Self.string(o, "name", required: true)!, domainID: domainID,
+            var u = UserRecord(id: Self.newID(), name: try Self.name(o, required: true)!, domainID: domainID,
                                defaultProjectID: try Self.string(o, "default_project_id"),
                                email: try Self.string(o, "email"),
                                description: try Self.string(o, "description", maxLength: 65535),
@@ -131,7 +131,7 @@ extension IdentityAPI {
             try await requireAdmin(req)
             let o = try Self.object(try await Self.body(req), "user")
             var u = try await user(ctx)
-            u.name = try Self.string(o, "name") ?? u.name
+            u.name = try Self.name(o) ?? u.name
             u.email = try Self.string(o, "email") ?? u.email
             u.description = try Self.string(o, "description", maxLength: 65535) ?? u.description
             u.enabled = try Self.bool(o, "enabled") ?? u.enabled

@@ -15,7 +15,7 @@ extension IdentityAPI {
         router.post("/v3/roles") { req, _ in
             try await requireAdmin(req)
             let o = try Self.object(try await Self.body(req), "role")
-            let r = RoleRecord(id: Self.newID(), name: try Self.string(o, "name", required: true)!,
+            let r = RoleRecord(id: Self.newID(), name: try Self.name(o, required: true)!,
                                description: try Self.string(o, "description", maxLength: 65535))
             return json(.created, ["role": Self.roleJSON(try await identity.store.createRole(r), req)])
         }
@@ -27,7 +27,7 @@ extension IdentityAPI {
             try await requireAdmin(req)
             let o = try Self.object(try await Self.body(req), "role")
             var r = try await role(ctx)
-            r.name = try Self.string(o, "name") ?? r.name
+            r.name = try Self.name(o) ?? r.name
             r.description = try Self.string(o, "description", maxLength: 65535) ?? r.description
             try await identity.store.updateRole(r)
             return json(.ok, ["role": Self.roleJSON(r, req)])

@@ -71,6 +71,9 @@ struct ImageMiddleware: RouterMiddleware {
         let rid = "req-" + UUID().uuidString.lowercased()
         var response: Response
         do {
+            if ImageInputGuard.urlHasNUL(request.uri.string) {
+                throw GlanceError.badRequest("Invalid input: the URL must not contain NUL (%00).")
+            }
             response = try await next(request, context)
         } catch let e as GlanceError {
             response = try e.response(from: request, context: context)

@@ -13,12 +13,18 @@ public struct ImageConfig: Sendable {
     public var sizeCap: Int
     public var limitDefault: Int
     public var limitMax: Int
+    /// Glance's `image_property_quota` and `image_tag_quota` (both 128 by default).
+    public var propertyQuota: Int
+    public var tagQuota: Int
 
-    public init(dataDirectory: String, sizeCap: Int = 1 << 40, limitDefault: Int = 25, limitMax: Int = 1000) {
+    public init(dataDirectory: String, sizeCap: Int = 1 << 40, limitDefault: Int = 25, limitMax: Int = 1000,
+                propertyQuota: Int = 128, tagQuota: Int = 128) {
         self.dataDirectory = dataDirectory
         self.sizeCap = sizeCap
         self.limitDefault = limitDefault
         self.limitMax = limitMax
+        self.propertyQuota = propertyQuota
+        self.tagQuota = tagQuota
     }
 
     public init(config: NimbusConfig, statePath: String) throws {
@@ -81,12 +87,11 @@ public struct ImageAPI: Sendable {
         }
     }
 
-    /// Images the caller may see: admins all; others public and community ones and their project's.
+    /// Images the caller may see (Glance's `get_image`): admins all; readers public and community ones and
+    /// their project's.
     static func visible(_ i: ImageRecord, to c: AuthContext) -> Bool {
-        c.isAdmin || i.visibility == "public" || i.visibility == "community" || i.owner == c.projectID
+        c.isAdmin || (c.isReader && (i.visibility == "public" || i.visibility == "community" || i.owner == c.projectID))
     }
-
-    static func mayModify(_ i: ImageRecord, _ c: AuthContext) -> Bool { c.isAdmin || i.owner == c.projectID }
 
     /// The image named in the path, if the caller may see it (404 otherwise, as for a missing one).
     func image(_ ctx: BasicRequestContext, for caller: AuthContext) async throws -> ImageRecord {
@@ -104,8 +109,22 @@ public struct ImageAPI: Sendable {
             throw GlanceError(.contentTooLarge, "Request body is larger than 65536 bytes.")
         }
         guard buffer.readableBytes > 0 else { throw GlanceError.badRequest("The request body is empty.") }
-        do { return try JSON.decode(Data(buffer.readableBytesView)) } catch {
+        let decoded: JSON
+        do { decoded = try JSON.decode(Data(buffer.readableBytesView)) } catch {
             throw GlanceError.badRequest("Malformed JSON in request body.")
+        }
+        return try ImageInputGuard.check(decoded)
+    }
+
+    /// Glance's quotas on additional properties and tags: 413 naming the attempted count.
+    func checkQuotas(_ i: ImageRecord) throws {
+        if i.properties.count > config.propertyQuota {
+            throw GlanceError(.contentTooLarge, "The limit has been exceeded on the number of allowed image properties. "
+                              + "Attempted: \(i.properties.count), Maximum: \(config.propertyQuota)")
+        }
+        if i.tags.count > config.tagQuota {
+            throw GlanceError(.contentTooLarge, "The limit has been exceeded on the number of allowed image tags. "
+                              + "Attempted: \(i.tags.count), Maximum: \(config.tagQuota)")
         }
     }
 }

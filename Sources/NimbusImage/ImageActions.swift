@@ -20,7 +20,7 @@ extension ImageAPI {
     {
         let caller = try await caller(req)
         var image = try await image(ctx, for: caller)
-        guard Self.mayModify(image, caller) else { throw GlanceError.forbidden("You are not authorized to complete \(action) action.") }
+        try ImagePolicy.modify(image, caller, action)
         if image.status == to { return empty(.noContent) }
         guard image.status == from else {
             throw GlanceError.forbidden("Not allowed to \(action) image in status '\(image.status)'")

@@ -15,7 +15,7 @@ extension ImageAPI {
         router.put("/v2/images/{id}/file") { req, ctx in
             let caller = try await caller(req)
             let image = try await image(ctx, for: caller)
-            guard Self.mayModify(image, caller) else { throw GlanceError.forbidden("You are not permitted to upload data for this image.") }
+            try ImagePolicy.modify(image, caller, "upload_image")
             if let type = req.headers[.contentType], !type.lowercased().hasPrefix("application/octet-stream") {
                 throw GlanceError(.unsupportedMediaType, "Image data must be sent as application/octet-stream.")
             }
@@ -28,6 +28,7 @@ extension ImageAPI {
         router.get("/v2/images/{id}/file") { req, ctx in
             let caller = try await caller(req)
             let image = try await image(ctx, for: caller)
+            try ImagePolicy.download(caller)
             // As Glance: admins may still download a deactivated image (to inspect it), others may not.
             if image.status == "deactivated", !caller.isAdmin {
                 throw GlanceError.forbidden("The requested image has been deactivated. Image data download is forbidden.")

@@ -29,6 +29,9 @@ enum ImageProperties {
             guard let s = value.string, s.count <= 255 else {
                 throw GlanceError.badRequest("Invalid input for field 'name': must be a string of at most 255 characters.")
             }
+            guard !ImageInputGuard.hasControlCharacters(s) else {
+                throw GlanceError.badRequest("Invalid input for field 'name': control characters are not allowed.")
+            }
             i.name = s
         case "visibility":
             guard let s = value.string, visibilities.contains(s) else {

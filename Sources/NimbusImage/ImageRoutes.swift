@@ -15,11 +15,15 @@ extension ImageAPI {
         }
         router.post("/v2/images") { req, _ in
             let caller = try await caller(req)
+            try ImagePolicy.create(caller)
             guard let o = try await Self.body(req).object else {
                 throw GlanceError.badRequest("The request body must be a JSON object.")
             }
             var image = ImageRecord(id: UUID().uuidString.lowercased(), owner: caller.projectID)
-            for key in o.keys.sorted() { try ImageProperties.set(key, o[key]!, on: &image, by: caller, creating: true) }
+            for (key, value) in o.sorted(by: { $0.key < $1.key }) {
+                try ImageProperties.set(key, value, on: &image, by: caller, creating: true)
+            }
+            try checkQuotas(image)
             let created = try await store.createImage(image)
             return json(.created, ImageProperties.json(created), headers: [.location: "/v2/images/\(created.id)"])
         }
@@ -37,13 +41,16 @@ extension ImageAPI {
                                   + "application/openstack-images-v2.1-json-patch.")
             }
             var image = try await image(ctx, for: caller)
-            guard Self.mayModify(image, caller) else { throw GlanceError.forbidden("You are not permitted to modify this image.") }
+            try ImagePolicy.modify(image, caller, "modify_image")
             guard let ops = try await Self.body(req).array else {
                 throw GlanceError.badRequest("A JSON patch is a list of operations.")
             }
             let before = image
             // Every operation is applied to a copy; a failing one leaves the stored image untouched.
             for op in ops { try ImagePatch.apply(op, to: &image, by: caller) }
+            if image.properties.count > before.properties.count || image.tags.count > before.tags.count {
+                try checkQuotas(image)
+            }
             if image != before {
                 image.updatedAt = Date()
                 try await store.updateImage(image)
@@ -53,7 +60,7 @@ extension ImageAPI {
         router.delete("/v2/images/{id}") { req, ctx in
             let caller = try await caller(req)
             let image = try await image(ctx, for: caller)
-            guard Self.mayModify(image, caller) else { throw GlanceError.forbidden("You are not permitted to delete this image.") }
+            try ImagePolicy.modify(image, caller, "delete_image")
             guard !image.protected else {
                 throw GlanceError.forbidden("Image \(image.id) is protected and cannot be deleted.")
             }
@@ -72,12 +79,13 @@ extension ImageAPI {
     func changeTag(_ req: Request, _ ctx: BasicRequestContext, add: Bool) async throws -> Response {
         let caller = try await caller(req)
         var image = try await image(ctx, for: caller)
-        guard Self.mayModify(image, caller) else { throw GlanceError.forbidden("You are not permitted to modify this image.") }
+        try ImagePolicy.modify(image, caller, "modify_image")
         let tag = ctx.parameters.get("tag") ?? ""
         guard !tag.isEmpty, tag.count <= 255 else { throw GlanceError.badRequest("Tags are 1 to 255 characters.") }
         if add {
             if image.tags.contains(tag) { return empty(.noContent) }
             image.tags.append(tag)
+            try checkQuotas(image)
         } else {
             guard let at = image.tags.firstIndex(of: tag) else { throw GlanceError(.notFound, "Tag \(tag) not found.") }
             image.tags.remove(at: at)
@@ -90,7 +98,12 @@ extension ImageAPI {
     /// `GET /v2/images`: filters name, status, visibility, owner, id (`in:a,b`), tag, size_min/max, os_hidden;
     /// newest first; `limit` and `marker`, with a `next` link while pages are full.
     func list(_ req: Request, _ caller: AuthContext) async throws -> JSON {
+        try ImagePolicy.read(caller, "get_images")
         let q = Query(req)
+        // Glance's member filter; Nimbus has no image members, so a valid value selects nothing more or less.
+        if let m = q["member_status"], !["accepted", "pending", "rejected", "all"].contains(m) {
+            throw GlanceError.badRequest("Invalid status: \(m)")
+        }
         var query = ImageQuery(projectID: caller.isAdmin ? nil : caller.projectID, limit: config.limitDefault)
         if let l = q["limit"] {
             guard let n = Int(l), n >= 0 else { throw GlanceError.badRequest("limit param must be an integer") }

@@ -69,6 +69,11 @@ extension NimbusStore {
 
     public func updateDomain(_ d: DomainRecord) async throws {
         try await db.write { db in
+            // Checked here, not left to the UNIQUE index: its error would surface as a 500, not Keystone's 409.
+            if try Bool.fetchOne(db, sql: "SELECT 1 FROM identity_domains WHERE name = ? AND id != ?",
+                                 arguments: [d.name, d.id]) ?? false {
+                throw StoreError.conflict("Duplicate entry found with name \(d.name).")
+            }
             try db.execute(sql: "UPDATE identity_domains SET name = ?, description = ?, enabled = ? WHERE id = ?",
                            arguments: [d.name, d.description, d.enabled, d.id])
             if db.changesCount == 0 { throw StoreError.notFound(kind: "domain", id: d.id) }

@@ -4,6 +4,7 @@ import NimbusIdentity
 import NimbusKernel
 import NimbusStore
 import ServiceLifecycle
+import Testing
 
 #if canImport(FoundationNetworking)
 import FoundationNetworking
@@ -71,11 +72,10 @@ final class IdentityHarness: Sendable {
         for (k, v) in headers { req.setValue(v, forHTTPHeaderField: k) }
         if let data = body as? Data {
             req.httpBody = data
-            req.setValue("application/json", forHTTPHeaderField: "Content-Type")
         } else if let body {
             req.httpBody = try JSONSerialization.data(withJSONObject: body)
-            req.setValue("application/json", forHTTPHeaderField: "Content-Type")
         }
+        if body != nil && headers["Content-Type"] == nil { req.setValue("application/json", forHTTPHeaderField: "Content-Type") }
         let (data, response) = try await URLSession.shared.data(for: req)
         let http = response as! HTTPURLResponse
         var h: [String: String] = [:]
@@ -111,4 +111,35 @@ extension Dictionary where Key == String, Value == Any {
     func obj(_ k: String) -> [String: Any] { self[k] as? [String: Any] ?? [:] }
     func list(_ k: String) -> [[String: Any]] { self[k] as? [[String: Any]] ?? [] }
     func str(_ k: String) -> String? { self[k] as? String }
+}
+
+/// Callers with one role each, made through the admin API: `reader` and `member` on project `demo`,
+/// `outsider` a member of project `other`.
+struct Personas {
+    let admin: String, reader: String, member: String, outsider: String
+    let demoID: String, otherID: String
+    let ids: [String: String]  // user name → id
+
+    static func make(_ h: IdentityHarness) async throws -> Personas {
+        let admin = try await h.token()
+        var projects: [String: String] = [:]
+        for name in ["demo", "other"] {
+            let p = try await h.request("POST", "/v3/projects", ["project": ["name": name]], token: admin)
+            projects[name] = try #require(p.body.obj("project").str("id"))
+        }
+        let roles = try await h.request("GET", "/v3/roles", token: admin).body.list("roles")
+        func roleID(_ n: String) throws -> String { try #require(roles.first { $0.str("name") == n }?.str("id")) }
+        var ids: [String: String] = [:]
+        var tokens: [String: String] = [:]
+        for (user, role, project) in [("reader", "reader", "demo"), ("member", "member", "demo"), ("outsider", "member", "other")] {
+            let u = try await h.request("POST", "/v3/users", ["user": ["name": user, "password": "pw-\(user)"]], token: admin)
+            let uid = try #require(u.body.obj("user").str("id"))
+            let grant = "/v3/projects/\(projects[project]!)/users/\(uid)/roles/\(try roleID(role))"
+            #expect(try await h.request("PUT", grant, token: admin).status == 204)
+            ids[user] = uid
+            tokens[user] = try await h.token(user, "pw-\(user)", project: project)
+        }
+        return Personas(admin: admin, reader: tokens["reader"]!, member: tokens["member"]!, outsider: tokens["outsider"]!,
+                        demoID: projects["demo"]!, otherID: projects["other"]!, ids: ids)
+    }
 }

@@ -9,7 +9,8 @@ import ServiceLifecycle
 import FoundationNetworking
 #endif
 
-/// Fixed tokens: "admin" (admin of project p-admin), "alice" (member of p-demo), "bob" (member of p-other).
+/// Fixed tokens: "admin" (admin of project p-admin), "alice" (member of p-demo), "carol" (reader of p-demo),
+/// "bob" (member of p-other), "svc" (only a role Glance's policies do not name, on p-demo).
 struct FixedTokens: TokenValidator {
     func validate(token: String) async throws -> AuthContext {
         switch token {
@@ -17,6 +18,10 @@ struct FixedTokens: TokenValidator {
                                   roles: ["admin", "member", "reader"])
         case "alice": AuthContext(userID: "u-alice", userName: "alice", projectID: "p-demo", projectName: "demo",
                                   roles: ["member", "reader"])
+        case "carol": AuthContext(userID: "u-carol", userName: "carol", projectID: "p-demo", projectName: "demo",
+                                  roles: ["reader"])
+        case "svc": AuthContext(userID: "u-svc", userName: "svc", projectID: "p-demo", projectName: "demo",
+                                roles: ["service"])
         case "bob": AuthContext(userID: "u-bob", userName: "bob", projectID: "p-other", projectName: "other",
                                 roles: ["member", "reader"])
         default: throw TokenError.invalid("unknown test token")
