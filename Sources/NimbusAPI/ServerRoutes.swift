@@ -55,6 +55,13 @@ extension ComputeAPI {
 
     func createServer(_ req: Request, _ ctx: NimbusRequestContext) async throws -> Response {
         try Policy.member(ctx, "os_compute_api:servers:create")
+        // An [upgrade_levels] pin below the build method fails before anything is created (not ERROR servers).
+        let build = ComputeTaskAPI.scheduleAndBuildInstances
+        if let pin = conductor.pin, !conductor.canSend(build) {
+            let e = RPCError.versionCapped(method: build.name, api: ComputeTaskAPI.name, requires: build.sinceText,
+                                           pinned: pin.description)
+            throw NovaError(.serviceUnavailable, "The conductor cannot be reached: \(e)")
+        }
         var p = try ServerCreateRequest(try await Self.object(req), ctx, maxInstances: maxInstancesPerRequest)
         guard let flavor = try await store.flavor(id: p.flavorRef) else {
             throw NovaError.badRequest("Flavor \(p.flavorRef) could not be found.")

@@ -56,7 +56,7 @@ public struct RPCMethod<API: RPCAPIContract, Args: Codable & Sendable, Reply: Co
     public let kind: RPCKind
     public let since: RPCVersion
     /// `since` as the header carries it, formatted once.
-    let sinceText: String
+    public let sinceText: String
 
     public init(_ kind: RPCKind, _ name: String, since: RPCVersion) {
         self.name = name

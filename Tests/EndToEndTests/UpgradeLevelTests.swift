@@ -1,5 +1,6 @@
 import Foundation
 import NimbusDaemons
+import NimbusStore
 import Testing
 
 /// `[upgrade_levels]` on a whole cloud: pins that the running code satisfies still build and act on servers;
@@ -27,5 +28,7 @@ import Testing
         let message = ((body.values.first as? [String: Any])?["message"] as? String) ?? ""
         #expect(message.contains("needs compute_task RPC API 1.16"))
         #expect(message.contains("[upgrade_levels] compute_task pins 1.15"))
+        // Refused before anything is created: no ERROR servers left behind.
+        #expect(try await cloud.store.instances().isEmpty)
     }
 }
