@@ -226,21 +226,29 @@ let package = Package(
         ),
         .testTarget(
             name: "IdentityTests",
-            dependencies: ["NimbusKernel", "NimbusStore", "NimbusIdentity",
+            dependencies: ["NimbusKernel", "NimbusKernelTestKit", "NimbusStore", "NimbusIdentity",
                            .product(name: "Logging", package: "swift-log"),
                            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")]
         ),
         .testTarget(
             name: "ImageTests",
-            dependencies: ["NimbusKernel", "NimbusStore", "NimbusImage",
+            dependencies: ["NimbusKernel", "NimbusKernelTestKit", "NimbusStore", "NimbusImage",
                            .product(name: "Logging", package: "swift-log"),
                            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                            .product(name: "Crypto", package: "swift-crypto")]
         ),
+        // The one test cloud (an all-in-one over real HTTP) of ComputeAPITests and EndToEndTests.
+        .target(
+            name: "NimbusTestCloud",
+            dependencies: ["NimbusKernel", "NimbusKernelTestKit", "NimbusDaemons", "NimbusStore", "BuiltinPlugins",
+                           .product(name: "Logging", package: "swift-log")],
+            path: "Tests/NimbusTestCloud"
+        ),
         .testTarget(
             name: "ComputeAPITests",
             dependencies: [
-                "NimbusKernel", "NimbusDaemons", "BuiltinPlugins", "NimbusStore", "NimbusAPI",
+                "NimbusKernel", "NimbusKernelTestKit", "NimbusTestCloud", "NimbusDaemons", "BuiltinPlugins", "NimbusStore",
+                "NimbusAPI",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Hummingbird", package: "hummingbird"),
             ]
@@ -253,11 +261,11 @@ let package = Package(
             exclude: ["Fixtures"]
         ),
         // Starts `nimbus` processes (built by `make test` before the tests run).
-        .testTarget(name: "IntegrationTests", dependencies: []),
+        .testTarget(name: "IntegrationTests", dependencies: ["NimbusKernelTestKit"]),
         .testTarget(
             name: "EndToEndTests",
             dependencies: [
-                "NimbusKernel", "NimbusKernelTestKit", "NimbusDaemons", "BuiltinPlugins", "NimbusStore",
+                "NimbusKernel", "NimbusKernelTestKit", "NimbusTestCloud", "NimbusDaemons", "BuiltinPlugins", "NimbusStore",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

@@ -1,4 +1,6 @@
 import Foundation
+import NimbusTestCloud
+import NimbusKernelTestKit
 @testable import NimbusAPI
 @testable import NimbusStore
 import NimbusKernel
@@ -114,30 +116,30 @@ import Testing
 /// still goes through a dictionary: both must show the same server.
 @Suite(.serialized) struct ListingMatchesShowTests {
     @Test func detailListingMatchesShowAtEachMicroversion() async throws {
-        let cloud = try await Cloud.start(hosts: 2)
-        defer { Task { await cloud.stop() } }
-        let ids = try await cloud.boot("same", count: 3, extra: ["metadata": ["a": "1", "q": "x\"y\n"],
-                                                                 "description": "d é"])
-        #expect(try await cloud.call("PUT", "/v2.1/servers/\(ids[0])/tags/blue", version: "2.26").status == 201)
-        // One server in ERROR with a fault, which the listing fetches in one query for the page.
-        let failed = UUID(uuidString: ids[1])!
-        try await cloud.store.updateInstance(failed, InstanceUpdate(vmState: .error))
-        try await cloud.store.addFault(InstanceFault(instanceUUID: failed, code: 500, message: "boom", details: "trace"))
-        try await cloud.store.addFault(InstanceFault(instanceUUID: failed, code: 409, message: "newest", details: "t2"))
-        for version in ["2.1", "2.3", "2.16", "2.26", "2.47", "2.70", "2.73", "2.96", "2.100"] {
-            let list = try await cloud.call("GET", "/v2.1/servers/detail", version: version)
-            let servers = list["servers"] as? [[String: Any]] ?? []
-            #expect(Set(servers.compactMap { $0["id"] as? String }) == Set(ids))
-            for s in servers {
-                var show = try await cloud.server(s["id"] as? String ?? "", version: version)
-                show["server_groups"] = nil  // shown by GET /servers/{id} only
-                func canonical(_ o: [String: Any]) throws -> String {
-                    String(decoding: try JSONSerialization.data(withJSONObject: o, options: .sortedKeys), as: UTF8.self)
+        try await withHarness(try await Cloud.start(hosts: 2)) { cloud in
+            let ids = try await cloud.boot("same", count: 3, extra: ["metadata": ["a": "1", "q": "x\"y\n"],
+                                                                     "description": "d é"])
+            #expect(try await cloud.call("PUT", "/v2.1/servers/\(ids[0])/tags/blue", version: "2.26").status == 201)
+            // One server in ERROR with a fault, which the listing fetches in one query for the page.
+            let failed = UUID(uuidString: ids[1])!
+            try await cloud.store.updateInstance(failed, InstanceUpdate(vmState: .error))
+            try await cloud.store.addFault(InstanceFault(instanceUUID: failed, code: 500, message: "boom", details: "trace"))
+            try await cloud.store.addFault(InstanceFault(instanceUUID: failed, code: 409, message: "newest", details: "t2"))
+            for version in ["2.1", "2.3", "2.16", "2.26", "2.47", "2.70", "2.73", "2.96", "2.100"] {
+                let list = try await cloud.call("GET", "/v2.1/servers/detail", version: version)
+                let servers = list["servers"] as? [[String: Any]] ?? []
+                #expect(Set(servers.compactMap { $0["id"] as? String }) == Set(ids))
+                for s in servers {
+                    var show = try await cloud.server(s["id"] as? String ?? "", version: version)
+                    show["server_groups"] = nil  // shown by GET /servers/{id} only
+                    func canonical(_ o: [String: Any]) throws -> String {
+                        String(decoding: try JSONSerialization.data(withJSONObject: o, options: .sortedKeys), as: UTF8.self)
+                    }
+                    #expect(try canonical(s) == canonical(show), "at \(version)")
                 }
-                #expect(try canonical(s) == canonical(show), "at \(version)")
+                let fault = servers.first { $0["id"] as? String == ids[1] }?["fault"] as? [String: Any]
+                #expect(fault?["message"] as? String == "newest")
             }
-            let fault = servers.first { $0["id"] as? String == ids[1] }?["fault"] as? [String: Any]
-            #expect(fault?["message"] as? String == "newest")
         }
     }
 }

@@ -1,4 +1,6 @@
 import Foundation
+import NimbusKernelTestKit
+import NimbusTestCloud
 import NimbusKernel
 import NimbusStore
 import Testing

@@ -1,4 +1,6 @@
 import Foundation
+import NimbusTestCloud
+import NimbusKernelTestKit
 import NimbusKernel
 import Testing
 
@@ -13,50 +15,50 @@ import Testing
     ])
 
     @Test func unimplementedActionsConsolesAndDiagnostics() async throws {
-        let cloud = try await Cloud.start(hosts: 1, validator: Self.tokens)
-        defer { Task { await cloud.stop() } }
-        let id = try await cloud.boot("vm", token: "admin")[0]
-        let action = "/v2.1/servers/\(id)/action"
-        let bodies: [String: Any] = [
-            "resize": ["flavorRef": "2"], "rebuild": ["imageRef": "cirros"], "createImage": ["name": "snap"],
-            "migrate": NSNull(), "shelve": NSNull(), "unshelve": NSNull(), "rescue": NSNull(),
-            "os-migrateLive": ["host": NSNull(), "block_migration": "auto"], "evacuate": [:] as [String: Any],
-            "changePassword": ["adminPass": "x"], "createBackup": ["name": "b", "backup_type": "daily", "rotation": 1],
-            "confirmResize": NSNull(), "trigger_crash_dump": NSNull(),
-        ]
-        for (name, args) in bodies {
-            let r = try await cloud.call("POST", action, [name: args], version: "2.100", token: "admin")
-            #expect(r.status == 501, "\(name): \(r.status) \(r.body)")
-            #expect(r.fault?["code"] as? Int == 501 && r["notImplemented"] != nil, "\(name)")
-            #expect(r.message == "The requested functionality is not supported.", "\(name)")
+        try await withHarness(try await Cloud.start(hosts: 1, validator: Self.tokens)) { cloud in
+            let id = try await cloud.boot("vm", token: "admin")[0]
+            let action = "/v2.1/servers/\(id)/action"
+            let bodies: [String: Any] = [
+                "resize": ["flavorRef": "2"], "rebuild": ["imageRef": "cirros"], "createImage": ["name": "snap"],
+                "migrate": NSNull(), "shelve": NSNull(), "unshelve": NSNull(), "rescue": NSNull(),
+                "os-migrateLive": ["host": NSNull(), "block_migration": "auto"], "evacuate": [:] as [String: Any],
+                "changePassword": ["adminPass": "x"], "createBackup": ["name": "b", "backup_type": "daily", "rotation": 1],
+                "confirmResize": NSNull(), "trigger_crash_dump": NSNull(),
+            ]
+            for (name, args) in bodies {
+                let r = try await cloud.call("POST", action, [name: args], version: "2.100", token: "admin")
+                #expect(r.status == 501, "\(name): \(r.status) \(r.body)")
+                #expect(r.fault?["code"] as? Int == 501 && r["notImplemented"] != nil, "\(name)")
+                #expect(r.message == "The requested functionality is not supported.", "\(name)")
+            }
+            // The server is looked up first: another project's member gets 404, a reader 403.
+            #expect(try await cloud.call("POST", action, ["resize": ["flavorRef": "2"]], token: "member2").status == 404)
+            #expect(try await cloud.call("POST", action, ["shelve": NSNull()], token: "reader1").status == 403)
+            // A name Nova does not know is still a 400; removed actions are 410.
+            let unknown = try await cloud.call("POST", action, ["frobnicate": NSNull()], token: "admin")
+            #expect(unknown.status == 400 && unknown.message == "There is no such action: frobnicate")
+            #expect(try await cloud.call("POST", action, ["os-getRDPConsole": ["type": "rdp-html5"]], token: "admin").status == 410)
+
+            // Remote consoles (2.6+): no console proxy, so Nova's "console type unavailable" (400).
+            let consoles = "/v2.1/servers/\(id)/remote-consoles"
+            let vnc: [String: Any] = ["remote_console": ["protocol": "vnc", "type": "novnc"]]
+            let c = try await cloud.call("POST", consoles, vnc, version: "2.99", token: "admin")
+            #expect(c.status == 400 && c["badRequest"] != nil && c.message == "Unavailable console type novnc.", "\(c.body)")
+            #expect(try await cloud.call("POST", consoles, vnc, version: "2.5", token: "admin").status == 404)
+            #expect(try await cloud.call("POST", consoles, ["remote_console": ["protocol": "telnet", "type": "x"]],
+                                         version: "2.99", token: "admin").status == 400)
+            #expect(try await cloud.call("POST", "/v2.1/servers/\(UUID())/remote-consoles", vnc, version: "2.99",
+                                         token: "admin").status == 404)
+            // The 2.1-2.5 console actions: the same 400 there, gone (404) from 2.6.
+            let old = try await cloud.call("POST", action, ["os-getVNCConsole": ["type": "novnc"]], version: "2.5", token: "admin")
+            #expect(old.status == 400 && old.message == "Unavailable console type novnc.")
+            #expect(try await cloud.call("POST", action, ["os-getVNCConsole": ["type": "novnc"]], version: "2.6",
+                                         token: "admin").status == 404)
+
+            // Diagnostics: admin only (403), then 501.
+            let d = try await cloud.call("GET", "/v2.1/servers/\(id)/diagnostics", version: "2.48", token: "admin")
+            #expect(d.status == 501 && d["notImplemented"] != nil)
+            #expect(try await cloud.call("GET", "/v2.1/servers/\(id)/diagnostics", token: "reader1").status == 403)
         }
-        // The server is looked up first: another project's member gets 404, a reader 403.
-        #expect(try await cloud.call("POST", action, ["resize": ["flavorRef": "2"]], token: "member2").status == 404)
-        #expect(try await cloud.call("POST", action, ["shelve": NSNull()], token: "reader1").status == 403)
-        // A name Nova does not know is still a 400; removed actions are 410.
-        let unknown = try await cloud.call("POST", action, ["frobnicate": NSNull()], token: "admin")
-        #expect(unknown.status == 400 && unknown.message == "There is no such action: frobnicate")
-        #expect(try await cloud.call("POST", action, ["os-getRDPConsole": ["type": "rdp-html5"]], token: "admin").status == 410)
-
-        // Remote consoles (2.6+): no console proxy, so Nova's "console type unavailable" (400).
-        let consoles = "/v2.1/servers/\(id)/remote-consoles"
-        let vnc: [String: Any] = ["remote_console": ["protocol": "vnc", "type": "novnc"]]
-        let c = try await cloud.call("POST", consoles, vnc, version: "2.99", token: "admin")
-        #expect(c.status == 400 && c["badRequest"] != nil && c.message == "Unavailable console type novnc.", "\(c.body)")
-        #expect(try await cloud.call("POST", consoles, vnc, version: "2.5", token: "admin").status == 404)
-        #expect(try await cloud.call("POST", consoles, ["remote_console": ["protocol": "telnet", "type": "x"]],
-                                     version: "2.99", token: "admin").status == 400)
-        #expect(try await cloud.call("POST", "/v2.1/servers/\(UUID())/remote-consoles", vnc, version: "2.99",
-                                     token: "admin").status == 404)
-        // The 2.1-2.5 console actions: the same 400 there, gone (404) from 2.6.
-        let old = try await cloud.call("POST", action, ["os-getVNCConsole": ["type": "novnc"]], version: "2.5", token: "admin")
-        #expect(old.status == 400 && old.message == "Unavailable console type novnc.")
-        #expect(try await cloud.call("POST", action, ["os-getVNCConsole": ["type": "novnc"]], version: "2.6",
-                                     token: "admin").status == 404)
-
-        // Diagnostics: admin only (403), then 501.
-        let d = try await cloud.call("GET", "/v2.1/servers/\(id)/diagnostics", version: "2.48", token: "admin")
-        #expect(d.status == 501 && d["notImplemented"] != nil)
-        #expect(try await cloud.call("GET", "/v2.1/servers/\(id)/diagnostics", token: "reader1").status == 403)
     }
 }

@@ -1,4 +1,6 @@
 import Foundation
+import NimbusKernelTestKit
+import NimbusTestCloud
 @testable import NimbusAPI
 import NimbusKernel
 @testable import NimbusStore

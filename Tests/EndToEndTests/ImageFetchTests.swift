@@ -1,4 +1,6 @@
 import Foundation
+import NimbusTestCloud
+import NimbusKernelTestKit
 import NimbusDaemons
 import Testing
 
@@ -22,37 +24,37 @@ import Testing
     }
 
     @Test func imagesArriveWholeAndCorruptOnesFailTheBuildLeavingNothing() async throws {
-        let cloud = try await TestCloud.start(hosts: 1, ["fake.fetch_images": "true"])
-        defer { Task { await cloud.stop() } }
-        let images = try await ImageClient(cloud)
+        try await withHarness(try await TestCloud.e2e(hosts: 1, ["fake.fetch_images": "true"])) { cloud in
+            let images = try await ImageClient(cloud)
 
-        // More than one 4 MiB range.
-        let size = (9 << 20) + 123
-        let good = try await images.upload(["name": "good", "disk_format": "raw", "container_format": "bare"],
-                                           Data((0..<size).map { UInt8(truncatingIfNeeded: $0 &* 31) }))
-        let first = try await boot(cloud, "good", image: good)
-        #expect(try await cloud.server(first)["status"] as? String == "ACTIVE")
-        let (_, console) = try await cloud.request("POST", "/v2.1/servers/\(first)/action",
-                                                   ["os-getConsoleOutput": [:] as [String: Any]])
-        #expect((console["output"] as? String)?.contains("Image file: \(size) bytes") == true)
-        #expect(cacheFiles(cloud) == [good])
+            // More than one 4 MiB range.
+            let size = (9 << 20) + 123
+            let good = try await images.upload(["name": "good", "disk_format": "raw", "container_format": "bare"],
+                                               Data((0..<size).map { UInt8(truncatingIfNeeded: $0 &* 31) }))
+            let first = try await boot(cloud, "good", image: good)
+            #expect(try await cloud.server(first)["status"] as? String == "ACTIVE")
+            let (_, console) = try await cloud.request("POST", "/v2.1/servers/\(first)/action",
+                                                       ["os-getConsoleOutput": [:] as [String: Any]])
+            #expect((console["output"] as? String)?.contains("Image file: \(size) bytes") == true)
+            #expect(cacheFiles(cloud) == [good])
 
-        // The stored bytes change after upload: the record's checksums no longer match.
-        let bad = try await images.upload(["name": "bad", "disk_format": "raw", "container_format": "bare"],
-                                          Data(repeating: 1, count: 4096))
-        let dataDir = try #require(try IdentityImageServices.imageDataDirectory(cloud.aio.runtime))
-        try Data(repeating: 2, count: 4096).write(to: URL(fileURLWithPath: "\(dataDir)/\(bad)"))
-        let second = try await boot(cloud, "bad", image: bad)
-        let server = try await cloud.server(second)
-        #expect(server["status"] as? String == "ERROR")
-        let fault = server["fault"] as? [String: Any]
-        #expect((fault?["details"] as? String)?.contains("md5") == true, "\(fault ?? [:])")
-        #expect(cacheFiles(cloud) == [good], "nothing of the corrupt download is kept")
+            // The stored bytes change after upload: the record's checksums no longer match.
+            let bad = try await images.upload(["name": "bad", "disk_format": "raw", "container_format": "bare"],
+                                              Data(repeating: 1, count: 4096))
+            let dataDir = try #require(try IdentityImageServices.imageDataDirectory(cloud.aio.runtime))
+            try Data(repeating: 2, count: 4096).write(to: URL(fileURLWithPath: "\(dataDir)/\(bad)"))
+            let second = try await boot(cloud, "bad", image: bad)
+            let server = try await cloud.server(second)
+            #expect(server["status"] as? String == "ERROR")
+            let fault = server["fault"] as? [String: Any]
+            #expect((fault?["details"] as? String)?.contains("md5") == true, "\(fault ?? [:])")
+            #expect(cacheFiles(cloud) == [good], "nothing of the corrupt download is kept")
 
-        // An image the image service does not have: the build fails with Glance's message.
-        let missing = UUID().uuidString.lowercased()
-        let third = try await boot(cloud, "missing", image: missing)
-        let fault3 = try await cloud.server(third)["fault"] as? [String: Any]
-        #expect((fault3?["details"] as? String)?.contains("Image \(missing) could not be found") == true, "\(fault3 ?? [:])")
+            // An image the image service does not have: the build fails with Glance's message.
+            let missing = UUID().uuidString.lowercased()
+            let third = try await boot(cloud, "missing", image: missing)
+            let fault3 = try await cloud.server(third)["fault"] as? [String: Any]
+            #expect((fault3?["details"] as? String)?.contains("Image \(missing) could not be found") == true, "\(fault3 ?? [:])")
+        }
     }
 }

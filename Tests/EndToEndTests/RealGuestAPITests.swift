@@ -1,4 +1,5 @@
 import Foundation
+import NimbusTestCloud
 import NimbusDaemons
 import NimbusKernelTestKit
 import Testing
@@ -21,55 +22,55 @@ struct RealGuestAPITests {
 
     func bootThroughTheAPI() async throws {
         let instances = NSTemporaryDirectory() + "nimbus-api-guest-\(UUID().uuidString.prefix(8))"
-        let cloud = try await TestCloud.start(hosts: 1, [
+        try await withHarness(try await TestCloud.e2e(hosts: 1, [
             "DEFAULT.compute_driver": "libvirt.LibvirtDriver", "libvirt.virt_type": "qemu",
             "libvirt.connection_uri": "qemu:///system", "libvirt.instances_path": instances,
             "libvirt.shutdown_timeout": "3",
-        ])
-        defer { Task { await cloud.stop() } }
-        let images = try await ImageClient(cloud)
-        let kernel = try await images.upload(["name": "guest-kernel", "disk_format": "aki", "container_format": "aki"],
-                                             try Data(contentsOf: URL(fileURLWithPath: RealQEMU.kernel)))
-        let ramdisk = try await images.upload(["name": "guest-initrd", "disk_format": "ari", "container_format": "ari"],
-                                              try Data(contentsOf: URL(fileURLWithPath: RealQEMU.initrd)))
-        let disk = try await images.upload(["name": "guest", "disk_format": "raw", "container_format": "bare",
-                                            "kernel_id": kernel, "ramdisk_id": ramdisk,
-                                            "os_command_line": RealQEMU.commandLine], Data(count: 1 << 20))
+        ])) { cloud in
+            let images = try await ImageClient(cloud)
+            let kernel = try await images.upload(["name": "guest-kernel", "disk_format": "aki", "container_format": "aki"],
+                                                 try Data(contentsOf: URL(fileURLWithPath: RealQEMU.kernel)))
+            let ramdisk = try await images.upload(["name": "guest-initrd", "disk_format": "ari", "container_format": "ari"],
+                                                  try Data(contentsOf: URL(fileURLWithPath: RealQEMU.initrd)))
+            let disk = try await images.upload(["name": "guest", "disk_format": "raw", "container_format": "bare",
+                                                "kernel_id": kernel, "ramdisk_id": ramdisk,
+                                                "os_command_line": RealQEMU.commandLine], Data(count: 1 << 20))
 
-        let hypervisor = try #require(try await cloud.hypervisors().first)
-        print("real guest: hypervisor \(hypervisor["hypervisor_type"] ?? "") vcpus \(hypervisor["vcpus"] ?? "") memory_mb "
-              + "\(hypervisor["memory_mb"] ?? "") local_gb \(hypervisor["local_gb"] ?? "")")
-        let started = Date()
-        let (status, body) = try await cloud.request("POST", "/v2.1/servers", [
-            "server": ["name": "real-guest", "imageRef": disk, "flavorRef": "1", "networks": "none"],
-        ], headers: Self.microversion)
-        try #require(status == 202, "\(body)")
-        let id = try #require((body["server"] as? [String: Any])?["id"] as? String)
-        do {
-            try await wait(cloud, id, for: "ACTIVE")
-            let active = Date().timeIntervalSince(started)
-            try await waitForConsoleLine(cloud, id)
-            print(String(format: "real guest through the API: ACTIVE after %.2f s, console line after %.2f s",
-                         active, Date().timeIntervalSince(started)))
+            let hypervisor = try #require(try await cloud.hypervisors().first)
+            print("real guest: hypervisor \(hypervisor["hypervisor_type"] ?? "") vcpus \(hypervisor["vcpus"] ?? "") memory_mb "
+                  + "\(hypervisor["memory_mb"] ?? "") local_gb \(hypervisor["local_gb"] ?? "")")
+            let started = Date()
+            let (status, body) = try await cloud.request("POST", "/v2.1/servers", [
+                "server": ["name": "real-guest", "imageRef": disk, "flavorRef": "1", "networks": "none"],
+            ], headers: Self.microversion)
+            try #require(status == 202, "\(body)")
+            let id = try #require((body["server"] as? [String: Any])?["id"] as? String)
+            do {
+                try await wait(cloud, id, for: "ACTIVE")
+                let active = Date().timeIntervalSince(started)
+                try await waitForConsoleLine(cloud, id)
+                print(String(format: "real guest through the API: ACTIVE after %.2f s, console line after %.2f s",
+                             active, Date().timeIntervalSince(started)))
 
-            try await action(cloud, id, ["reboot": ["type": "HARD"]])
-            try await wait(cloud, id, for: "ACTIVE")
-            try await waitForConsoleLine(cloud, id)
-            try await action(cloud, id, ["os-stop": NSNull()])
-            try await wait(cloud, id, for: "SHUTOFF")
-            try await action(cloud, id, ["os-start": NSNull()])
-            try await wait(cloud, id, for: "ACTIVE")
-        } catch {
-            _ = try? await cloud.request("DELETE", "/v2.1/servers/\(id)")
-            throw error
+                try await action(cloud, id, ["reboot": ["type": "HARD"]])
+                try await wait(cloud, id, for: "ACTIVE")
+                try await waitForConsoleLine(cloud, id)
+                try await action(cloud, id, ["os-stop": NSNull()])
+                try await wait(cloud, id, for: "SHUTOFF")
+                try await action(cloud, id, ["os-start": NSNull()])
+                try await wait(cloud, id, for: "ACTIVE")
+            } catch {
+                _ = try? await cloud.request("DELETE", "/v2.1/servers/\(id)")
+                throw error
+            }
+            #expect(try await cloud.request("DELETE", "/v2.1/servers/\(id)").0 == 204)
+            try await cloud.waitUntil("the server is gone", within: 120) {
+                try await cloud.get("/v2.1/servers/\(id)").0 == 404
+            }
+            #expect(!virshDomains().contains { $0.contains(id) }, "a libvirt domain is left behind")
+            #expect(!FileManager.default.fileExists(atPath: "\(instances)/\(id)"), "the instance directory is left behind")
+            try? FileManager.default.removeItem(atPath: instances)
         }
-        #expect(try await cloud.request("DELETE", "/v2.1/servers/\(id)").0 == 204)
-        try await cloud.waitUntil("the server is gone", within: 120) {
-            try await cloud.get("/v2.1/servers/\(id)").0 == 404
-        }
-        #expect(!virshDomains().contains { $0.contains(id) }, "a libvirt domain is left behind")
-        #expect(!FileManager.default.fileExists(atPath: "\(instances)/\(id)"), "the instance directory is left behind")
-        try? FileManager.default.removeItem(atPath: instances)
     }
 
     func action(_ cloud: TestCloud, _ id: String, _ body: [String: Any]) async throws {

@@ -2,16 +2,14 @@ import Foundation
 import Logging
 import NimbusIdentity
 import NimbusKernel
+import NimbusKernelTestKit
 import NimbusStore
 import ServiceLifecycle
 import Testing
 
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 
 /// A built-in identity on 127.0.0.1 (free port), bootstrapped with admin / "secret", driven over real HTTP.
-final class IdentityHarness: Sendable {
+final class IdentityHarness: StoppableHarness {
     let identity: IdentityService
     let store: NimbusStore
     let base: String
@@ -53,35 +51,13 @@ final class IdentityHarness: Sendable {
         _ = await task.result
     }
 
-    struct Reply {
-        var status: Int
-        var headers: [String: String]
-        var body: [String: Any]
-        var raw: Data
-
-        func header(_ name: String) -> String? {
-            headers.first { $0.key.lowercased() == name.lowercased() }?.value
-        }
-    }
+    typealias Reply = HTTPAnswer
 
     func request(_ method: String, _ path: String, _ body: Any? = nil, token: String? = nil,
                  headers: [String: String] = [:]) async throws -> Reply {
-        var req = URLRequest(url: URL(string: base + path)!)
-        req.httpMethod = method
-        if let token { req.setValue(token, forHTTPHeaderField: "X-Auth-Token") }
-        for (k, v) in headers { req.setValue(v, forHTTPHeaderField: k) }
-        if let data = body as? Data {
-            req.httpBody = data
-        } else if let body {
-            req.httpBody = try JSONSerialization.data(withJSONObject: body)
-        }
-        if body != nil && headers["Content-Type"] == nil { req.setValue("application/json", forHTTPHeaderField: "Content-Type") }
-        let (data, response) = try await URLSession.shared.data(for: req)
-        let http = response as! HTTPURLResponse
-        var h: [String: String] = [:]
-        for (k, v) in http.allHeaderFields { if let k = k as? String, let v = v as? String { h[k] = v } }
-        return Reply(status: http.statusCode, headers: h,
-                     body: (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] ?? [:], raw: data)
+        var hs = headers
+        if let token { hs["X-Auth-Token"] = token }
+        return try await TestHTTP.send(method, base + path, body: body, headers: hs)
     }
 
     static func passwordAuth(user: String, password: String, project: [String: Any]?) -> [String: Any] {

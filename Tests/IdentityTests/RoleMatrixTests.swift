@@ -1,4 +1,5 @@
 import Foundation
+import NimbusKernelTestKit
 import Testing
 
 /// Every Identity write × reader, member, member of another project and admin. Keystone's defaults keep
@@ -91,49 +92,49 @@ import Testing
     ]
 
     @Test func everyWriteIsAdminOnly() async throws {
-        let h = try await IdentityHarness.start()
-        defer { Task { await h.stop() } }
-        let p = try await Personas.make(h)
-        var n = 0
-        for row in Self.rows {
-            // Admin last: its success may use up what the refused callers were shown.
-            for (caller, token) in [("reader", p.reader), ("member", p.member), ("outsider", p.outsider), ("admin", p.admin)] {
-                n += 1
-                let (path, body) = try await row.target(h, p, n)
-                let r = try await h.request(row.method, path, body, token: token)
-                let expected = caller == "admin" ? row.allowed : 403
-                #expect(r.status == expected, "\(row.name) as \(caller): \(r.status) \(String(decoding: r.raw, as: UTF8.self))")
-                if expected == 403 { #expect(r.body.obj("error")["code"] as? Int == 403, "\(row.name) as \(caller)") }
+        try await withHarness(try await IdentityHarness.start()) { h in
+            let p = try await Personas.make(h)
+            var n = 0
+            for row in Self.rows {
+                // Admin last: its success may use up what the refused callers were shown.
+                for (caller, token) in [("reader", p.reader), ("member", p.member), ("outsider", p.outsider), ("admin", p.admin)] {
+                    n += 1
+                    let (path, body) = try await row.target(h, p, n)
+                    let r = try await h.request(row.method, path, body, token: token)
+                    let expected = caller == "admin" ? row.allowed : 403
+                    #expect(r.status == expected, "\(row.name) as \(caller): \(r.status) \(String(decoding: r.raw, as: UTF8.self))")
+                    if expected == 403 { #expect(r.body.obj("error")["code"] as? Int == 403, "\(row.name) as \(caller)") }
+                }
             }
-        }
-        // The refused creations left nothing behind: each kind has exactly admin's (n a multiple of 4).
-        for (path, key, prefix) in [("/v3/domains", "domains", "dom-"), ("/v3/projects", "projects", "proj-"),
-                                    ("/v3/users", "users", "user-"), ("/v3/roles", "roles", "newrole-")] {
-            let names = try await h.request("GET", path, token: p.admin).body.list(key).compactMap { $0.str("name") }
-            let made = names.filter { $0.hasPrefix(prefix) }
-            #expect(made.count == 1 && made.allSatisfy { (Int($0.dropFirst(prefix.count)) ?? 1) % 4 == 0 }, "\(made)")
+            // The refused creations left nothing behind: each kind has exactly admin's (n a multiple of 4).
+            for (path, key, prefix) in [("/v3/domains", "domains", "dom-"), ("/v3/projects", "projects", "proj-"),
+                                        ("/v3/users", "users", "user-"), ("/v3/roles", "roles", "newrole-")] {
+                let names = try await h.request("GET", path, token: p.admin).body.list(key).compactMap { $0.str("name") }
+                let made = names.filter { $0.hasPrefix(prefix) }
+                #expect(made.count == 1 && made.allSatisfy { (Int($0.dropFirst(prefix.count)) ?? 1) % 4 == 0 }, "\(made)")
+            }
         }
     }
 
     /// What every caller may do to themselves: change their own password and revoke their own token.
     @Test func selfServiceIsOpenToEveryRole() async throws {
-        let h = try await IdentityHarness.start()
-        defer { Task { await h.stop() } }
-        let p = try await Personas.make(h)
-        for (user, token, project) in [("reader", p.reader, "demo"), ("member", p.member, "demo"), ("outsider", p.outsider, "other")] {
-            let id = p.ids[user]!
-            // Someone else's password: 403 whatever the role.
-            let other = p.ids[user == "reader" ? "member" : "reader"]!
-            let refused = try await h.request("POST", "/v3/users/\(other)/password",
-                                              ["user": ["original_password": "x", "password": "y"]], token: token)
-            #expect(refused.status == 403)
-            let changed = try await h.request("POST", "/v3/users/\(id)/password",
-                                              ["user": ["original_password": "pw-\(user)", "password": "new-\(user)"]], token: token)
-            #expect(changed.status == 204, "\(user)")
-            let fresh = try await h.token(user, "new-\(user)", project: project)
-            // Another user's token cannot be revoked by a non-admin; one's own can.
-            #expect(try await h.request("DELETE", "/v3/auth/tokens", token: fresh, headers: ["X-Subject-Token": p.admin]).status == 403)
-            #expect(try await h.request("DELETE", "/v3/auth/tokens", token: fresh, headers: ["X-Subject-Token": fresh]).status == 204)
+        try await withHarness(try await IdentityHarness.start()) { h in
+            let p = try await Personas.make(h)
+            for (user, token, project) in [("reader", p.reader, "demo"), ("member", p.member, "demo"), ("outsider", p.outsider, "other")] {
+                let id = p.ids[user]!
+                // Someone else's password: 403 whatever the role.
+                let other = p.ids[user == "reader" ? "member" : "reader"]!
+                let refused = try await h.request("POST", "/v3/users/\(other)/password",
+                                                  ["user": ["original_password": "x", "password": "y"]], token: token)
+                #expect(refused.status == 403)
+                let changed = try await h.request("POST", "/v3/users/\(id)/password",
+                                                  ["user": ["original_password": "pw-\(user)", "password": "new-\(user)"]], token: token)
+                #expect(changed.status == 204, "\(user)")
+                let fresh = try await h.token(user, "new-\(user)", project: project)
+                // Another user's token cannot be revoked by a non-admin; one's own can.
+                #expect(try await h.request("DELETE", "/v3/auth/tokens", token: fresh, headers: ["X-Subject-Token": p.admin]).status == 403)
+                #expect(try await h.request("DELETE", "/v3/auth/tokens", token: fresh, headers: ["X-Subject-Token": fresh]).status == 204)
+            }
         }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import NimbusKernelTestKit
 import Testing
 
 /// A few hundred generated requests over every Image route that reads a body, a path segment or a query
@@ -31,47 +32,47 @@ import Testing
     }
 
     @Test func generatedInputNeverFailsTheServer() async throws {
-        let h = try await ImageHarness.start()
-        defer { Task { await h.stop() } }
-        var g = BodyGenerator(seed: 0x61A2_CE5)
-        var statuses: [Int: Int] = [:]
-        let target = try await h.create(["name": "target"], token: "alice")
-        for i in 0..<360 {
-            let token = g.pick(["admin", "alice", "carol", "bob"])
-            let r: ImageHarness.Reply
-            let what: String
-            switch i % 4 {
-            case 0:
-                let body = g.body(key: nil, Self.image)
-                what = "POST /v2/images " + String(decoding: body.prefix(200), as: UTF8.self)
-                r = try await h.request("POST", "/v2/images", data: body, token: token, contentType: "application/json")
-            case 1:
-                let body = g.body(key: nil, Self.patch)
-                what = "PATCH " + String(decoding: body.prefix(200), as: UTF8.self)
-                r = try await h.request("PATCH", "/v2/images/\(target)", data: body, token: token,
-                                        contentType: g.chance(90) ? ImageRoleMatrixTests.patch : "application/json")
-            case 2:
-                let part = g.urlPart()
-                let path = g.pick(["/v2/images/\(part)", "/v2/images/\(target)/tags/\(part)", "/v2/images/\(part)/file",
-                                   "/v2/images/\(part)/actions/deactivate"])
-                let method = g.pick(["GET", "PUT", "DELETE", "POST"])
-                what = "\(method) \(path)"
-                r = try await h.request(method, path, token: token)
-            default:
-                let (k, v) = (g.pick(["name", "limit", "marker", "visibility", "member_status", "size_min", "size_max", "id", "tag",
-                                      "sort_key", "sort_dir", "os_hidden", "status", "owner"]), g.urlPart())
-                what = "GET ?\(k)=\(v)"
-                r = try await h.request("GET", "/v2/images?\(k)=\(v)&limit=\(g.pick(["5", "-1", "x", "99999999999999999999"]))",
-                                        token: token)
+        try await withHarness(try await ImageHarness.start()) { h in
+            var g = BodyGenerator(seed: 0x61A2_CE5)
+            var statuses: [Int: Int] = [:]
+            let target = try await h.create(["name": "target"], token: "alice")
+            for i in 0..<360 {
+                let token = g.pick(["admin", "alice", "carol", "bob"])
+                let r: ImageHarness.Reply
+                let what: String
+                switch i % 4 {
+                case 0:
+                    let body = g.body(key: nil, Self.image)
+                    what = "POST /v2/images " + String(decoding: body.prefix(200), as: UTF8.self)
+                    r = try await h.request("POST", "/v2/images", data: body, token: token, contentType: "application/json")
+                case 1:
+                    let body = g.body(key: nil, Self.patch)
+                    what = "PATCH " + String(decoding: body.prefix(200), as: UTF8.self)
+                    r = try await h.request("PATCH", "/v2/images/\(target)", data: body, token: token,
+                                            contentType: g.chance(90) ? ImageRoleMatrixTests.patch : "application/json")
+                case 2:
+                    let part = g.urlPart()
+                    let path = g.pick(["/v2/images/\(part)", "/v2/images/\(target)/tags/\(part)", "/v2/images/\(part)/file",
+                                       "/v2/images/\(part)/actions/deactivate"])
+                    let method = g.pick(["GET", "PUT", "DELETE", "POST"])
+                    what = "\(method) \(path)"
+                    r = try await h.request(method, path, token: token)
+                default:
+                    let (k, v) = (g.pick(["name", "limit", "marker", "visibility", "member_status", "size_min", "size_max", "id", "tag",
+                                          "sort_key", "sort_dir", "os_hidden", "status", "owner"]), g.urlPart())
+                    what = "GET ?\(k)=\(v)"
+                    r = try await h.request("GET", "/v2/images?\(k)=\(v)&limit=\(g.pick(["5", "-1", "x", "99999999999999999999"]))",
+                                            token: token)
+                }
+                statuses[r.status, default: 0] += 1
+                #expect(r.status < 500, "\(r.status) for \(what)")
+                if (400..<500).contains(r.status) {
+                    #expect((r.body["code"] as? String)?.hasPrefix("\(r.status)") == true && r.body["message"] is String,
+                            "\(r.status) without Glance's error body for \(what): \(String(decoding: r.raw.prefix(200), as: UTF8.self))")
+                }
             }
-            statuses[r.status, default: 0] += 1
-            #expect(r.status < 500, "\(r.status) for \(what)")
-            if (400..<500).contains(r.status) {
-                #expect((r.body["code"] as? String)?.hasPrefix("\(r.status)") == true && r.body["message"] is String,
-                        "\(r.status) without Glance's error body for \(what): \(String(decoding: r.raw.prefix(200), as: UTF8.self))")
-            }
+            #expect(statuses.keys.contains { (200..<300).contains($0) } && statuses[400, default: 0] > 50, "\(statuses)")
+            #expect(try await h.request("GET", "/v2/images/\(target)", token: "alice").status == 200)
         }
-        #expect(statuses.keys.contains { (200..<300).contains($0) } && statuses[400, default: 0] > 50, "\(statuses)")
-        #expect(try await h.request("GET", "/v2/images/\(target)", token: "alice").status == 200)
     }
 }

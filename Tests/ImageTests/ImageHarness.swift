@@ -2,12 +2,10 @@ import Foundation
 import Logging
 import NimbusImage
 import NimbusKernel
+import NimbusKernelTestKit
 import NimbusStore
 import ServiceLifecycle
 
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 
 /// Fixed tokens: "admin" (admin of project p-admin), "alice" (member of p-demo), "carol" (reader of p-demo),
 /// "bob" (member of p-other), "svc" (only a role Glance's policies do not name, on p-demo).
@@ -30,7 +28,7 @@ struct FixedTokens: TokenValidator {
 }
 
 /// The image API on 127.0.0.1 (free port) with its own store and data directory, over real HTTP.
-final class ImageHarness: Sendable {
+final class ImageHarness: StoppableHarness {
     let store: NimbusStore
     let dataDirectory: String
     let base: String
@@ -65,33 +63,16 @@ final class ImageHarness: Sendable {
         _ = await task.result
     }
 
-    struct Reply {
-        var status: Int
-        var headers: [String: String]
-        var body: [String: Any]
-        var raw: Data
-
-        func header(_ name: String) -> String? { headers.first { $0.key.lowercased() == name.lowercased() }?.value }
-    }
+    typealias Reply = HTTPAnswer
 
     func request(_ method: String, _ path: String, json: Any? = nil, data: Data? = nil, token: String? = "admin",
                  contentType: String? = nil) async throws -> Reply {
-        var req = URLRequest(url: URL(string: base + path)!)
-        req.httpMethod = method
-        if let token { req.setValue(token, forHTTPHeaderField: "X-Auth-Token") }
-        if let json {
-            req.httpBody = try JSONSerialization.data(withJSONObject: json)
-            req.setValue(contentType ?? "application/json", forHTTPHeaderField: "Content-Type")
-        } else if let data {
-            req.httpBody = data
-            req.setValue(contentType ?? "application/octet-stream", forHTTPHeaderField: "Content-Type")
-        }
-        let (body, response) = try await URLSession.shared.data(for: req)
-        let http = response as! HTTPURLResponse
-        var h: [String: String] = [:]
-        for (k, v) in http.allHeaderFields { if let k = k as? String, let v = v as? String { h[k] = v } }
-        return Reply(status: http.statusCode, headers: h,
-                     body: (try? JSONSerialization.jsonObject(with: body)) as? [String: Any] ?? [:], raw: body)
+        var hs: [String: String] = [:]
+        if let token { hs["X-Auth-Token"] = token }
+        if json != nil { hs["Content-Type"] = contentType ?? "application/json" }
+        else if data != nil { hs["Content-Type"] = contentType ?? "application/octet-stream" }
+        let body: Any? = try json.map { try JSONSerialization.data(withJSONObject: $0) } ?? data
+        return try await TestHTTP.send(method, base + path, body: body, headers: hs)
     }
 
     func patch(_ id: String, _ ops: [[String: Any]], token: String = "admin") async throws -> Reply {

@@ -1,4 +1,5 @@
 import Foundation
+import NimbusKernelTestKit
 import Testing
 
 /// Every Image write (and the reads next to them) × reader, member, member of another project and admin,
@@ -62,37 +63,37 @@ import Testing
     }
 
     @Test func everyRouteByRole() async throws {
-        let h = try await ImageHarness.start()
-        defer { Task { await h.stop() } }
-        for row in Self.rows {
-            for (caller, expected) in zip(Self.callers, row.expected) {
-                let id = try await Self.make(h, row.target)
-                let path = id.map { "/v2/images/\($0)" + row.path } ?? "/v2/images"
-                var before: Data? = nil
-                if let id { before = try await h.request("GET", "/v2/images/\(id)", token: "admin").raw }
-                let r = try await h.request(row.method, path, json: row.json, data: row.data, token: caller,
-                                            contentType: row.contentType)
-                #expect(r.status == expected, "\(row.name) as \(caller): \(r.status) \(String(decoding: r.raw, as: UTF8.self))")
-                guard r.status >= 400 else { continue }
-                #expect((r.body["code"] as? String)?.hasPrefix("\(expected)") == true && r.body["message"] is String)
-                if let id {  // nothing changed
-                    #expect(try await h.request("GET", "/v2/images/\(id)", token: "admin").raw == before, "\(row.name) as \(caller)")
+        try await withHarness(try await ImageHarness.start()) { h in
+            for row in Self.rows {
+                for (caller, expected) in zip(Self.callers, row.expected) {
+                    let id = try await Self.make(h, row.target)
+                    let path = id.map { "/v2/images/\($0)" + row.path } ?? "/v2/images"
+                    var before: Data? = nil
+                    if let id { before = try await h.request("GET", "/v2/images/\(id)", token: "admin").raw }
+                    let r = try await h.request(row.method, path, json: row.json, data: row.data, token: caller,
+                                                contentType: row.contentType)
+                    #expect(r.status == expected, "\(row.name) as \(caller): \(r.status) \(String(decoding: r.raw, as: UTF8.self))")
+                    guard r.status >= 400 else { continue }
+                    #expect((r.body["code"] as? String)?.hasPrefix("\(expected)") == true && r.body["message"] is String)
+                    if let id {  // nothing changed
+                        #expect(try await h.request("GET", "/v2/images/\(id)", token: "admin").raw == before, "\(row.name) as \(caller)")
+                    }
                 }
             }
+            // The reader's refused create left no image behind: only alice's, bob's and admin's "new".
+            let all = try await h.request("GET", "/v2/images?name=new&limit=100", token: "admin").body["images"] as? [[String: Any]]
+            #expect(Set((all ?? []).compactMap { $0["owner"] as? String }) == ["p-demo", "p-other", "p-admin"])
+            #expect(all?.count == 3)
         }
-        // The reader's refused create left no image behind: only alice's, bob's and admin's "new".
-        let all = try await h.request("GET", "/v2/images?name=new&limit=100", token: "admin").body["images"] as? [[String: Any]]
-        #expect(Set((all ?? []).compactMap { $0["owner"] as? String }) == ["p-demo", "p-other", "p-admin"])
-        #expect(all?.count == 3)
     }
 
     /// A token with a role that is none of reader, member, admin reads nothing (Glance's reader checks).
     @Test func noKnownRoleReadsNothing() async throws {
-        let h = try await ImageHarness.start()
-        defer { Task { await h.stop() } }
-        let id = try await h.create(["name": "pub", "visibility": "public"], token: "admin")
-        #expect(try await h.request("GET", "/v2/images", token: "svc").status == 403)
-        #expect(try await h.request("GET", "/v2/images/\(id)", token: "svc").status == 404)
-        #expect(try await h.request("POST", "/v2/images", json: ["name": "x"], token: "svc").status == 403)
+        try await withHarness(try await ImageHarness.start()) { h in
+            let id = try await h.create(["name": "pub", "visibility": "public"], token: "admin")
+            #expect(try await h.request("GET", "/v2/images", token: "svc").status == 403)
+            #expect(try await h.request("GET", "/v2/images/\(id)", token: "svc").status == 404)
+            #expect(try await h.request("POST", "/v2/images", json: ["name": "x"], token: "svc").status == 403)
+        }
     }
 }
