@@ -56,15 +56,17 @@ public final class NimbusStore: Sendable {
         }
     }
 
-    /// The database holds password hashes, tokens and keys: its directory is created owner-only (0700) and the
-    /// file is created 0600 before SQLite opens it (SQLite gives -wal and -shm the main file's mode). Files left
-    /// readable by an older version are tightened. An existing directory is not changed: it may not be ours.
+    /// The database holds password hashes, tokens and keys: the file is created 0600 before SQLite opens it
+    /// (SQLite gives -wal and -shm the main file's mode), and files left readable by an older version are
+    /// tightened. A directory created for it is 0711: nobody else may list or write it, but others may
+    /// traverse it, as libvirt's QEMU user must to reach the image cache when it shares the state directory.
+    /// An existing directory is not changed: it may not be ours.
     static func secureFiles(_ path: String) throws {
         let fm = FileManager.default
         let dir = (path as NSString).deletingLastPathComponent
         if !dir.isEmpty, !fm.fileExists(atPath: dir) {
             try fm.createDirectory(atPath: dir, withIntermediateDirectories: true,
-                                   attributes: [.posixPermissions: 0o700])
+                                   attributes: [.posixPermissions: 0o711])
         }
         if !fm.fileExists(atPath: path) {
             let fd = open(path, O_CREAT | O_WRONLY | O_CLOEXEC, 0o600)

@@ -85,7 +85,7 @@ import Testing
             (try? FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? NSNumber)?.intValue
         }
         try await waitUntil("the WAL exists", within: 10) { mode(cloud.database + "-wal") != nil }
-        #expect(mode("\(cloud.root)/state") == 0o700)
+        #expect(mode("\(cloud.root)/state") == 0o711)
         for suffix in ["", "-wal", "-shm"] {
             #expect(mode(cloud.database + suffix) == 0o600, "nimbus.sqlite\(suffix)")
         }

@@ -104,7 +104,7 @@ import Testing
         func mode(_ p: String) -> Int? {
             (try? FileManager.default.attributesOfItem(atPath: p)[.posixPermissions] as? NSNumber)?.intValue
         }
-        #expect(mode((path as NSString).deletingLastPathComponent) == 0o700)
+        #expect(mode((path as NSString).deletingLastPathComponent) == 0o711)
         for file in [path, path + "-wal", path + "-shm"] { #expect(mode(file) == 0o600, "\(file)") }
     }
 }
