@@ -14,16 +14,22 @@ public struct ConductorManager: Sendable {
     let scheduler: SchedulerRPCClient
     let compute: ComputeRPCClient
     let maxAttempts: Int
+    /// `rpc_response_timeout` in seconds (how long a compute may wait on us before giving up).
+    let rpcTimeout: Double
     public let logger: Logger
     /// Told about every registration (the daemon's service directory learns new computes at once).
     public var onServiceRegistered: (@Sendable (ServiceRecord) -> Void)?
     /// Where the built-in image service keeps image bytes; nil when images live in an external Glance
     /// (computes then cannot fetch them through us).
     public var imageDataDirectory: String?
+    /// This process: builds it drives are owned by `conductor:<incarnation>` in the store (see BuildRecovery).
+    public let incarnation = UUID()
+    var owner: String { NimbusStore.conductorOwner(incarnation) }
 
     public init(store: NimbusStore, transport: any Transport, config: NimbusConfig, logger: Logger) throws {
         self.store = store
-        let timeout = Duration.seconds(try config.double("DEFAULT", "rpc_response_timeout", default: 60))
+        rpcTimeout = try config.double("DEFAULT", "rpc_response_timeout", default: 60)
+        let timeout = Duration.seconds(rpcTimeout)
         self.scheduler = try SchedulerRPCClient(transport: transport, config: config, timeout: timeout)
         self.compute = try ComputeRPCClient(transport: transport, config: config, timeout: timeout)
         self.maxAttempts = max(1, try config.int("scheduler", "max_attempts", default: 3))
@@ -45,9 +51,11 @@ public struct ConductorManager: Sendable {
 
         var db = RPCEndpoint(ConductorAPI.self)
         db.on(ConductorAPI.serviceRegister) { a in
+            let registeredAt = Date()
             let s = try await store.registerService(host: a.host, binary: a.binary, topic: a.topic,
                                                     rpcEndpoint: a.rpcEndpoint, rpcPublicKey: a.rpcPublicKey)
             self.onServiceRegistered?(s)
+            if a.binary == "nova-compute" { await self.failBuildsLost(restartedCompute: a.host, before: registeredAt) }
             return s
         }
         db.on(ConductorAPI.serviceHeartbeat) { a in try await store.heartbeat(service: a.uuid) }
@@ -100,7 +108,11 @@ public struct ConductorManager: Sendable {
 
     /// `schedule_and_build_instances`: ask the scheduler, then cast builds; NoValidHost (or any scheduler
     /// failure) puts every instance of the request in ERROR with a fault carrying the report.
-    func scheduleAndBuild(_ spec: RequestSpec, instanceUUIDs: [UUID]) async throws {
+    func scheduleAndBuild(_ spec: RequestSpec, instanceUUIDs requested: [UUID]) async throws {
+        // Only builds nobody drives yet: one another conductor resumed or failed meanwhile is not ours.
+        let taken = try await store.transferBuilds(requested, from: nil, to: owner)
+        let instanceUUIDs = requested.filter(taken.contains)
+        guard !instanceUUIDs.isEmpty else { return }
         let selections: [[Selection]]
         do {
             selections = try await scheduler.call(
@@ -129,6 +141,13 @@ public struct ConductorManager: Sendable {
             return
         }
         guard let first = hosts.first else { return }
+        // Handing over: from here the compute drives the build. If this fails the build is no longer ours (failed
+        // as orphaned, or deleted): give back what was claimed for it and stop.
+        let handedTo = NimbusStore.computeOwner(first.host)
+        guard (try? await store.transferBuilds([uuid], from: owner, to: handedTo))?.isEmpty == false else {
+            _ = try? await store.releaseAllocations(consumer: uuid)
+            return
+        }
         instance.host = first.host
         instance.node = first.nodename
         let req = BuildInstanceRequest(instance: instance, spec: spec, selection: first,
@@ -139,13 +158,20 @@ public struct ConductorManager: Sendable {
         } catch {
             logger.warning("cannot reach compute \(first.host): \(error)", metadata: ["instance": "\(uuid)"])
             _ = try? await store.releaseAllocations(consumer: uuid)
-            try? await reschedule(RescheduleRequest(instanceUUID: uuid, spec: spec, alternates: req.alternates,
+            guard (try? await store.transferBuilds([uuid], from: handedTo, to: owner))?.isEmpty == false else { return }
+            await rescheduleOwned(RescheduleRequest(instanceUUID: uuid, spec: spec, alternates: req.alternates,
                                                     attempt: attempt, failedHost: first.host, error: "\(error)"))
         }
     }
 
-    /// `build_instances` on the reschedule path: no new scheduling pass; claim alternates in order.
+    /// `build_instances` on the reschedule path: no new scheduling pass; claim alternates in order. The compute
+    /// handed the build back (nobody owns it); a duplicate or late cast finds it taken and stops.
     func reschedule(_ req: RescheduleRequest) async throws {
+        guard try await !store.transferBuilds([req.instanceUUID], from: nil, to: owner).isEmpty else { return }
+        await rescheduleOwned(req)
+    }
+
+    func rescheduleOwned(_ req: RescheduleRequest) async {
         let attempt = req.attempt + 1
         var remaining = req.alternates
         if attempt <= maxAttempts {
@@ -166,15 +192,13 @@ public struct ConductorManager: Sendable {
                    details: "Last failure on \(req.failedHost): \(req.error)", host: nil)
     }
 
-    /// Puts an instance in ERROR with a fault and frees anything it held.
+    /// Puts a build this conductor drives in ERROR with a fault, freeing its claims (it never reached a host).
+    /// Nothing happens if it is no longer ours (deleted, or failed by another conductor's recovery).
     func fail(_ uuid: UUID, code: Int, message: String, details: String, host: String?) async {
         do {
-            _ = try await store.releaseAllocations(consumer: uuid)
-            try await store.updateInstance(uuid, InstanceUpdate(vmState: .error, taskState: .some(nil)))
-            try await store.addFault(InstanceFault(instanceUUID: uuid, code: code, message: message, details: details,
-                                                   host: host))
-        } catch StoreError.notFound {
-            // Deleted meanwhile: nothing to record.
+            try await store.failInstance(InstanceFault(instanceUUID: uuid, code: code, message: message,
+                                                       details: details, host: host),
+                                         when: .pending(owner: owner))
         } catch {
             logger.error("could not record build failure", metadata: ["instance": "\(uuid)", "error": "\(error)"])
         }

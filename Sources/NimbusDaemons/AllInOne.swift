@@ -114,6 +114,7 @@ public final class AllInOne: Sendable {
             StoreHeartbeat(store: store, host: runtime.host, binary: $0.0, topic: $0.1, interval: interval, logger: log)
         }
         try await identityImage.bootstrapIfNeeded()
+        try await conductor.registerIncarnation(host: runtime.host)
         // The transport and the store's checkpoints come first: the group stops services in reverse order.
         let group = ServiceGroup(configuration: .init(
             services: [ServiceGroupConfiguration.ServiceConfiguration(service: TransportShutdown(transport: transport)),
@@ -121,7 +122,8 @@ public final class AllInOne: Sendable {
                 + (try identityImage.services().map { .init(service: $0) })
                 + [.init(service: schedulerServer), .init(service: conductorServer), .init(service: computes),
                        .init(service: apiServer),
-                       .init(service: OrphanedBuildSweeper(conductor: conductor, timing: try ServiceTiming(config: cfg)))]
+                       .init(service: OrphanedBuildSweeper(conductor: conductor, timing: try ServiceTiming(config: cfg),
+                                                           host: runtime.host))]
                 + heartbeats.map { .init(service: $0) }
                 + (directory.map { [.init(service: DirectoryRefresher(directory: $0, logger: log))] } ?? []),
             gracefulShutdownSignals: handleSignals ? [.sigterm, .sigint] : [], logger: log))

@@ -53,13 +53,14 @@ struct ConductorCommand: AsyncParsableCommand {
         let directory = ServiceDirectory.install(on: transport, store: store, logger: rt.logger)
         manager.onServiceRegistered = { directory?.update($0) }
         manager.imageDataDirectory = try IdentityImageServices.imageDataDirectory(rt)
+        try await manager.registerIncarnation(host: rt.host)
         try await runServices([TransportShutdown(transport: transport), StoreCheckpoints(store: store)]
             + (directory.map { [DirectoryRefresher(directory: $0, logger: rt.logger)] } ?? []) + [
             RPCServer(transport: transport, target: TransportTarget(topic: ConductorAPI.topic, server: rt.host),
                       endpoints: manager.endpoints(), logger: rt.logger),
             StoreHeartbeat(store: store, host: rt.host, binary: "nova-conductor", topic: ConductorAPI.topic,
                            interval: try ServiceTiming(config: rt.config).reportInterval, logger: rt.logger),
-            OrphanedBuildSweeper(conductor: manager, timing: try ServiceTiming(config: rt.config)),
+            OrphanedBuildSweeper(conductor: manager, timing: try ServiceTiming(config: rt.config), host: rt.host),
         ] + MetricsServerService.fromConfig(rt), logger: rt.logger)
     }
 }

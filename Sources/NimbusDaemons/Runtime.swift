@@ -39,12 +39,31 @@ public struct NimbusRuntime: Sendable {
     }
 
     public func openStore(migrate: Bool) throws -> NimbusStore {
+        try secureStateDirectory()
         let store = try NimbusStore(path: try databasePath())
         if migrate {
             let applied = try store.migrate()
             if !applied.isEmpty { logger.info("database migrated", metadata: ["applied": "\(applied)"]) }
         }
         return store
+    }
+
+    /// `state_path` holds the database, token and CURVE keys: nobody else may list or write it (0711; the files
+    /// in it are 0600). Others keep the right to traverse it: libvirt's QEMU user opens the image cache in it,
+    /// as in Nova's /var/lib/nova. Created so when missing; an existing one readable or writable by others is
+    /// tightened, unless it is a shared sticky directory such as /tmp (then it is not ours).
+    func secureStateDirectory() throws {
+        let fm = FileManager.default
+        var isDir: ObjCBool = false
+        guard fm.fileExists(atPath: statePath, isDirectory: &isDir) else {
+            try fm.createDirectory(atPath: statePath, withIntermediateDirectories: true,
+                                   attributes: [.posixPermissions: 0o711])
+            return
+        }
+        guard isDir.boolValue, let mode = (try fm.attributesOfItem(atPath: statePath)[.posixPermissions] as? NSNumber)?.intValue,
+              mode & 0o1000 == 0, mode & 0o066 != 0 else { return }
+        try fm.setAttributes([.posixPermissions: mode & ~0o066], ofItemAtPath: statePath)
+        logger.warning("state_path \(statePath) was readable by others; now 0\(String(mode & ~0o066, radix: 8))")
     }
 
     public func makeTransport() throws -> any Transport {

@@ -132,18 +132,22 @@ extension NimbusStore {
     /// Removes every allocation of `consumer` and gives the capacity back. Returns how many were removed.
     @discardableResult
     public func releaseAllocations(consumer: UUID) async throws -> Int {
-        try await db.write { db in
-            let rows = try Row.fetchAll(try db.cachedStatement(sql: "SELECT * FROM allocations WHERE consumer_uuid = ?"), arguments: [consumer.db])
-            for a in rows {
-                try db.cachedStatement(sql: """
-                    UPDATE compute_nodes SET vcpus_used = vcpus_used - ?, memory_mb_used = memory_mb_used - ?,
-                      local_gb_used = local_gb_used - ?, generation = generation + 1 WHERE uuid = ?
-                    """).execute(arguments: [a["vcpus"] as Int, a["memory_mb"] as Int, a["disk_gb"] as Int,
-                                     a["node_uuid"] as String])
-            }
-            try db.cachedStatement(sql: "DELETE FROM allocations WHERE consumer_uuid = ?").execute(arguments: [consumer.db])
-            return rows.count
+        try await db.write { db in try Self.releaseAllocations(db, consumer: consumer) }
+    }
+
+    /// The release inside the caller's write transaction (instance delete and failure use it with their own write).
+    @discardableResult
+    static func releaseAllocations(_ db: Database, consumer: UUID) throws -> Int {
+        let rows = try Row.fetchAll(try db.cachedStatement(sql: "SELECT * FROM allocations WHERE consumer_uuid = ?"), arguments: [consumer.db])
+        for a in rows {
+            try db.cachedStatement(sql: """
+                UPDATE compute_nodes SET vcpus_used = vcpus_used - ?, memory_mb_used = memory_mb_used - ?,
+                  local_gb_used = local_gb_used - ?, generation = generation + 1 WHERE uuid = ?
+                """).execute(arguments: [a["vcpus"] as Int, a["memory_mb"] as Int, a["disk_gb"] as Int,
+                                 a["node_uuid"] as String])
         }
+        try db.cachedStatement(sql: "DELETE FROM allocations WHERE consumer_uuid = ?").execute(arguments: [consumer.db])
+        return rows.count
     }
 
     public func allocations(consumer: UUID) async throws -> [(node: UUID, resources: Resources)] {

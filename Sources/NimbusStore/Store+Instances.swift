@@ -109,17 +109,30 @@ extension NimbusStore {
                 throw StoreError.unexpectedTaskState(instance: uuid, actual: i.taskState?.rawValue,
                                                      expected: expected.map { $0?.rawValue })
             }
+            let before = i.taskState
             update.apply(to: &i)
+            // Back to `scheduling` is a compute handing a failed build back for a reschedule: only a build may be
+            // (a late hand-back of a build already failed must not revive it), and nobody owns it until a
+            // conductor takes the reschedule cast (see transferBuilds).
+            let handBack = i.taskState == .scheduling && before != .scheduling
+            let now = Date().dbValue
+            if handBack, i.vmState != .building {
+                throw StoreError.unexpectedTaskState(instance: uuid, actual: before?.rawValue,
+                                                     expected: [TaskState.scheduling.rawValue])
+            }
             try db.cachedStatement(sql: """
                 UPDATE instances SET vm_state = ?, task_state = ?, power_state = ?, host = ?, node = ?,
-                  launched_at = ?, terminated_at = ?, updated_at = ? WHERE uuid = ?
+                  launched_at = ?, terminated_at = ?, updated_at = ?,
+                  build_owner = CASE WHEN ? THEN NULL ELSE build_owner END,
+                  build_owner_since = CASE WHEN ? THEN ? ELSE build_owner_since END WHERE uuid = ?
                 """).execute(arguments: [i.vmState.rawValue, i.taskState?.rawValue, i.powerState.rawValue, i.host, i.node,
-                                 i.launchedAt?.dbValue, i.terminatedAt?.dbValue, Date().dbValue, uuid.db])
+                                 i.launchedAt?.dbValue, i.terminatedAt?.dbValue, now, handBack, handBack, now, uuid.db])
             return i
         }
     }
 
-    /// Marks an instance deleted (Nova soft-deletes the row; `GET` then answers 404) and frees its allocations.
+    /// Marks an instance deleted (Nova soft-deletes the row; `GET` then answers 404) and frees its allocations, in
+    /// one transaction: a crash between the two left a deleted instance holding its claim for good.
     public func markDeleted(_ uuid: UUID) async throws {
         try await db.write { db in
             let now = Date().dbValue
@@ -127,8 +140,18 @@ extension NimbusStore {
                 UPDATE instances SET vm_state = 'deleted', task_state = NULL, power_state = 0, deleted = 1,
                   deleted_at = ?, terminated_at = COALESCE(terminated_at, ?), updated_at = ? WHERE uuid = ?
                 """).execute(arguments: [now, now, now, uuid.db])
+            try Self.releaseAllocations(db, consumer: uuid)
         }
-        try await releaseAllocations(consumer: uuid)
+    }
+
+    /// Live instances in task `deleting` not written since `before`: a delete whose compute or conductor died on
+    /// the way (the conductor's recovery finishes them).
+    public func stalledDeletes(before: Date) async throws -> [InstanceRecord] {
+        try await db.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT * FROM instances WHERE deleted = 0 AND task_state = 'deleting' AND COALESCE(updated_at, created_at) < ?
+                """, arguments: [before.dbValue]).map(InstanceRecord.init(row:))
+        }
     }
 
     public func requestSpec(_ uuid: UUID) async throws -> RequestSpec? {

@@ -32,8 +32,7 @@ public final class NimbusStore: Sendable {
     /// Opens (creating if needed) the database at `path`. Does not migrate: call `migrate()`.
     public init(path: String) throws {
         self.path = path
-        let dir = (path as NSString).deletingLastPathComponent
-        if !dir.isEmpty { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) }
+        try Self.secureFiles(path)
         var config = Configuration()
         config.foreignKeysEnabled = true
         config.busyMode = .timeout(30)  // other processes (scheduler workers) may hold the write lock briefly
@@ -54,6 +53,28 @@ public final class NimbusStore: Sendable {
         while !Task.isCancelled {
             do { try await Task.sleep(for: interval) } catch { return }
             _ = try? await checkpointer.writeWithoutTransaction { try $0.checkpoint(.passive) }
+        }
+    }
+
+    /// The database holds password hashes, tokens and keys: the file is created 0600 before SQLite opens it
+    /// (SQLite gives -wal and -shm the main file's mode), and files left readable by an older version are
+    /// tightened. A directory created for it is 0711: nobody else may list or write it, but others may
+    /// traverse it, as libvirt's QEMU user must to reach the image cache when it shares the state directory.
+    /// An existing directory is not changed: it may not be ours.
+    static func secureFiles(_ path: String) throws {
+        let fm = FileManager.default
+        let dir = (path as NSString).deletingLastPathComponent
+        if !dir.isEmpty, !fm.fileExists(atPath: dir) {
+            try fm.createDirectory(atPath: dir, withIntermediateDirectories: true,
+                                   attributes: [.posixPermissions: 0o711])
+        }
+        if !fm.fileExists(atPath: path) {
+            let fd = open(path, O_CREAT | O_WRONLY | O_CLOEXEC, 0o600)
+            guard fd >= 0 else { throw StoreError.conflict("cannot create \(path): errno \(errno)") }
+            close(fd)
+        }
+        for file in [path, path + "-wal", path + "-shm"] where fm.fileExists(atPath: file) {
+            try fm.setAttributes([.posixPermissions: 0o600], ofItemAtPath: file)
         }
     }
 

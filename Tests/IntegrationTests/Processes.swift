@@ -63,6 +63,12 @@ final class Daemon: Sendable {
         process.waitUntilExit()
     }
 
+    /// SIGSTOP: the process holds whatever it was doing (messages sent to it wait in its sockets).
+    func suspend() { kill(process.processIdentifier, SIGSTOP) }
+
+    /// SIGCONT.
+    func resume() { if process.isRunning { kill(process.processIdentifier, SIGCONT) } }
+
     /// SIGTERM, then SIGKILL if the daemon has not exited within 10 s (a test must never hang on it).
     func terminate() {
         guard process.isRunning else { return }
