@@ -70,11 +70,7 @@ public struct ComputeManager: Sendable {
         }
         e.on("get_console_output") { (op: InstanceOperation) in
             let d = try Self.capability(driver, (any ConsoleOutputDriver).self, "console output")
-            let text = try await d.consoleOutput(op.instance)
-            guard let n = op.length, n >= 0 else { return text }
-            let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
-            let trimmed = lines.last == "" ? lines.dropLast() : lines[...]
-            return trimmed.suffix(n).joined(separator: "\n") + (n > 0 ? "\n" : "")
+            return ConsoleTail.tail(try await d.consoleOutput(op.instance), length: op.length)
         }
         return e
     }
