@@ -72,6 +72,9 @@ public struct ComputeManager: Sendable {
             let d = try Self.capability(driver, (any ConsoleOutputDriver).self, "console output")
             return ConsoleTail.tail(try await d.consoleOutput(op.instance), length: op.length)
         }
+        e.on("get_host_uptime") { (_: Empty) in
+            try await Self.capability(driver, (any HostUptimeDriver).self, "host uptime").hostUptime()
+        }
         return e
     }
 
