@@ -26,10 +26,13 @@ public enum ComputeManagerAPI: RPCAPIContract {
     /// Replies with the console text (the last `length` lines when set).
     public static let getConsoleOutput = RPCMethod<ComputeManagerAPI, InstanceOperation, String>(
         .call, "get_console_output", since: v6)
+    /// Replies with what the host's `uptime` prints (Nova's `get_host_uptime`; NotImplemented when the driver cannot say).
+    public static let getHostUptime = RPCMethod<ComputeManagerAPI, Empty, String>(.call, "get_host_uptime", since: v6)
 
     public static let methods: [RPCMethodInfo] = [
         buildAndRunInstance.info, terminateInstance.info, rebootInstance.info, stopInstance.info, startInstance.info,
         pauseInstance.info, unpauseInstance.info, suspendInstance.info, resumeInstance.info, getConsoleOutput.info,
+        getHostUptime.info,
     ]
 }
 

@@ -1,3 +1,4 @@
+import Foundation
 import HTTPTypes
 import Hummingbird
 import Logging
@@ -18,6 +19,7 @@ struct APIMiddleware: RouterMiddleware {
         var context = context
         let rid = RequestContext.newRequestID()
         context.requestID = rid
+        context.coreContext.parameters = Self.percentDecoded(context.parameters)
         let versioned = request.uri.path.hasPrefix("/v2.1")
         var response: Response
         do {
@@ -48,6 +50,14 @@ struct APIMiddleware: RouterMiddleware {
             response.headers[Self.vary] = "OpenStack-API-Version, X-OpenStack-Nova-API-Version"
         }
         return response
+    }
+
+    /// Path parameters as Nova's handlers get them: WSGI hands Routes a percent-decoded PATH_INFO, so
+    /// `/servers/%31…` names server `1…` and `/os-keypairs/my%20key` keypair `my key`. Hummingbird gives the raw
+    /// segment; decoding here serves every route. A malformed escape stays as sent (it then matches nothing).
+    static func percentDecoded(_ p: Parameters) -> Parameters {
+        guard p.contains(where: { $0.value.contains("%") }) else { return p }
+        return Parameters(p.map { (key: $0.key, value: $0.value.removingPercentEncoding.map { Substring($0) } ?? $0.value) })
     }
 
     /// Every route also exists as `/v2.1/{project_id}/…` (catalogs may carry the project id); the id is

@@ -70,6 +70,7 @@ public struct ComputeAPI: Sendable {
             addHypervisorRoutes(g)
             addHostRoutes(g)
             addLimitsQuotaRoutes(g)
+            addQuotaClassRoutes(g)
             addUsageRoutes(g)
             addRemovedRoutes(g)
         }

@@ -21,20 +21,13 @@ extension ComputeAPI {
         g.get("os-hypervisors/:id") { req, ctx in
             try Policy.admin(ctx, "os_compute_api:os-hypervisors:show")
             let id = ctx.parameters.get("id") ?? ""
+            try Self.validateHypervisorID(id, ctx)
             let withServers = ctx.at(53) && Self.query(req)["with_servers"]?.last.map { ["true", "1", "yes"].contains($0.lowercased()) } == true
             guard let body = try await hypervisorViews(ctx, detail: true, servers: withServers).first(where: { Self.idString($0) == id })
-            else { throw NovaError.notFound("Hypervisor with ID \(id) could not be found.") }
+            else { throw NovaError.notFound("Hypervisor with ID '\(id)' could not be found.") }
             return try json(.ok, ["hypervisor": body])
         }
-        g.get("os-hypervisors/:id/uptime") { _, ctx in
-            try Policy.admin(ctx, "os_compute_api:os-hypervisors:uptime")
-            guard !ctx.at(88) else { throw NovaError.notFound("The resource could not be found.") }
-            let id = ctx.parameters.get("id") ?? ""
-            guard var body = try await hypervisorViews(ctx, detail: false, servers: false).first(where: { Self.idString($0) == id })?.object
-            else { throw NovaError.notFound("Hypervisor with ID \(id) could not be found.") }
-            body["uptime"] = .null
-            return try json(.ok, ["hypervisor": .object(body)])
-        }
+        g.get("os-hypervisors/:id/uptime") { _, ctx in try await hypervisorUptime(ctx) }
         for (suffix, servers) in [("search", false), ("servers", true)] {
             g.get("os-hypervisors/:id/\(suffix)") { _, ctx in
                 try Policy.admin(ctx, "os_compute_api:os-hypervisors:\(suffix)")
@@ -89,6 +82,7 @@ extension ComputeAPI {
         let services = Dictionary(try await store.services(binary: "nova-compute").map { ($0.host, $0) },
                                   uniquingKeysWith: { a, _ in a })
         let counts = try await store.instanceCounts()
+        let uptimes = detail && ctx.at(88) && !legacyFields ? await hostUptimes(nodes, services) : [:]
         var byNode: [String: [JSON]] = [:]
         if servers {
             var q = ServerListQuery()
@@ -117,7 +111,7 @@ extension ComputeAPI {
                             "id": ctx.at(53) ? .optional(s?.uuid.uuidString.lowercased()) : .int(s?.id ?? 0),
                             "disabled_reason": .optional(s?.disabledReason)]
             if ctx.at(88) && !legacyFields {
-                o["uptime"] = .null
+                o["uptime"] = .optional(uptimes[n.host])
                 return .object(o)
             }
             let memUsed = n.used.memoryMB + n.reserved.memoryMB

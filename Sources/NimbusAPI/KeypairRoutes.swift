@@ -88,13 +88,27 @@ extension ComputeAPI {
         if let pk = try body.string("public_key", max: 16384) {
             publicKey = pk.trimmingCharacters(in: .whitespacesAndNewlines)
         } else {
-            guard type == "ssh" else { throw NovaError.badRequest("Keypair data is invalid: only ssh keys are generated") }
-            let generated = SSHKey.generateEd25519(comment: "Generated-by-Nova")
-            publicKey = generated.publicKey
-            privateKey = generated.privateKey
+            if type == "x509" {
+                // Nova's generate_winrm_x509_cert: a certificate for the user, its key as base64 PKCS#12.
+                let generated = try X509Keypair.generate(userID: user)
+                (publicKey, privateKey) = (generated.certificate, generated.privateKey)
+            } else {
+                let generated = SSHKey.generateEd25519(comment: "Generated-by-Nova")
+                publicKey = generated.publicKey
+                privateKey = generated.privateKey
+            }
         }
-        guard let fingerprint = type == "ssh" ? SSHKey.fingerprint(publicKey) : SSHKey.x509Fingerprint(publicKey) else {
-            throw NovaError.badRequest("Keypair data is invalid: failed to generate fingerprint")
+        let fingerprint: String
+        if type == "ssh" {
+            guard let f = SSHKey.fingerprint(publicKey) else {
+                throw NovaError.badRequest("Keypair data is invalid: failed to generate fingerprint")
+            }
+            fingerprint = f
+        } else {
+            guard let f = X509Keypair.fingerprint(pem: publicKey) else {
+                throw NovaError.badRequest("Keypair data is invalid: failed to generate X509 fingerprint. Error message: the public key is not a PEM X.509 certificate")
+            }
+            fingerprint = f
         }
         let limit = try await effectiveQuotas(ctx.auth.projectID)["key_pairs"]
         let k = KeypairRecord(userID: user, name: name, type: type, publicKey: publicKey, fingerprint: fingerprint)
@@ -146,12 +160,5 @@ enum SSHKey {
             return nil
         }
         return Insecure.MD5.hash(data: blob).map { String(format: "%02x", $0) }.joined(separator: ":")
-    }
-
-    /// SHA-1 of an X.509 certificate's DER, as Nova fingerprints x509 keypairs.
-    static func x509Fingerprint(_ pem: String) -> String? {
-        let body = pem.split(separator: "\n").filter { !$0.hasPrefix("-----") }.joined()
-        guard pem.contains("BEGIN CERTIFICATE"), let der = Data(base64Encoded: body), !der.isEmpty else { return nil }
-        return Insecure.SHA1.hash(data: der).map { String(format: "%02x", $0) }.joined(separator: ":")
     }
 }

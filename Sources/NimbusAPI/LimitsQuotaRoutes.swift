@@ -22,7 +22,8 @@ extension ComputeAPI {
     ]
 
     func effectiveQuotas(_ project: String) async throws -> [String: Int] {
-        defaultQuotas.merging(try await store.quotas(project: project)) { _, p in p }
+        // Nova's order: the project's override, else the `default` quota class, else the `[quota]` option.
+        try await classQuotas("default").merging(try await store.quotas(project: project)) { _, p in p }
     }
 
     func addLimitsQuotaRoutes(_ g: RouterGroup<NimbusRequestContext>) {
@@ -66,7 +67,8 @@ extension ComputeAPI {
         g.get("os-quota-sets/:project/defaults") { _, ctx in
             let p = ctx.parameters.get("project") ?? ""
             var o: [String: JSON] = ["id": .string(p)]
-            for k in Self.quotaKeys(ctx) { o[k] = .int(defaultQuotas[k] ?? Self.legacyQuotaDefaults[k] ?? -1) }
+            let defaults = try await classQuotas("default")
+            for k in Self.quotaKeys(ctx) { o[k] = .int(defaults[k] ?? Self.legacyQuotaDefaults[k] ?? -1) }
             return try json(.ok, ["quota_set": .object(o)])
         }
         g.put("os-quota-sets/:project") { req, ctx in

@@ -91,6 +91,8 @@ enum OpenAPIDocument {
         "DELETE /os-quota-sets/{project}": ("Revert quotas to defaults (admin)", 202, ""),
         "GET /os-quota-sets/{project}/detail": ("Quotas with usage", 200, ""),
         "GET /os-quota-sets/{project}/defaults": ("Default quotas", 200, ""),
+        "GET /os-quota-class-sets/{id}": ("Show a quota class (admin)", 200, "server groups 2.50+, no file injection 2.57+"),
+        "PUT /os-quota-class-sets/{id}": ("Update a quota class; `default` sets new projects' quotas (admin)", 200, ""),
         "GET /os-simple-tenant-usage": ("Usage of all projects (admin)", 200, ""),
         "GET /os-simple-tenant-usage/{project}": ("Usage of one project", 200, ""),
         "GET /os-networks": ("nova-network proxy (empty)", 200, "until 2.35"),

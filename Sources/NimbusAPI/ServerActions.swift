@@ -151,23 +151,15 @@ extension ComputeAPI {
     }
 
     func consoleOutput(_ i: InstanceRecord, _ args: JSON) async throws -> Response {
-        var length: Int?
-        if let o = args.object {
-            let f = Fields(o, path: "os-getConsoleOutput")
-            try f.only(["length"])
-            length = try f.int("length", min: -1)
-        } else if !args.isNull {
-            throw Fields.invalid("os-getConsoleOutput", args, "is not of type 'object'")
-        }
-        if length == -1 { length = nil }
+        let length = try Self.consoleLength(args)
         let id = i.uuid.uuidString.lowercased()
         guard let host = i.host, i.vmState != .building else { throw NovaError.conflict("Instance \(id) is not ready") }
         do {
             let text = try await compute.prepare(server: host).call(
                 ComputeManagerAPI.getConsoleOutput, InstanceOperation(instance: i, length: length))
-            return try json(.ok, ["output": .string(text)])
+            return try json(.ok, ["output": .string(Self.consoleText(text))])
         } catch let e as RemoteError where e.type == "NotImplemented" {
-            throw NovaError(.notImplemented, "Unable to get console output: \(e.message)")
+            throw NovaError(.notImplemented, "The requested functionality is not supported.")
         } catch let e as RemoteError {
             throw NovaError.conflict("Instance \(id) is not ready: \(e.message)")
         } catch {

@@ -23,6 +23,8 @@ struct ServerCreateRequest {
     var tags: [String] = []
     var hostname: String?
     var adminPass: String?
+    var accessIPv4: String?
+    var accessIPv6: String?
 
     static func allowedKeys(_ ctx: NimbusRequestContext) -> Set<String> {
         var keys: Set<String> = ["name", "imageRef", "flavorRef", "networks", "adminPass", "accessIPv4", "accessIPv6",
@@ -103,6 +105,7 @@ struct ServerCreateRequest {
         }
         keyName = try server.string("key_name", nullable: true, min: 1, trimmed: true)
         metadata = try server.stringMap("metadata") ?? [:]
+        (accessIPv4, accessIPv6) = try AccessIP.parse(server)
         if let u = try server.string("user_data", nullable: true, max: 65535) {
             guard Data(base64Encoded: u) != nil else {
                 throw Fields.invalid("user_data", .string(u), "is not a base64 string")

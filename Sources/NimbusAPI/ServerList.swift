@@ -37,7 +37,7 @@ extension ComputeAPI {
         "RESCUE": ["rescued"], "VERIFY_RESIZE": ["resized"], "SHELVED": ["shelved"],
         "SHELVED_OFFLOADED": ["shelved_offloaded"], "REBOOT": ["active"], "HARD_REBOOT": ["active"],
         "MIGRATING": ["active", "paused"], "RESIZE": ["active", "stopped"], "REBUILD": ["active", "stopped", "error"],
-        "PASSWORD": ["active"], "REVERT_RESIZE": ["resized"], "UNKNOWN": [],
+        "PASSWORD": ["active"], "REVERT_RESIZE": ["resized"],
     ]
 
     func listServers(_ req: Request, _ ctx: NimbusRequestContext, detail: Bool) async throws -> Response {
@@ -69,14 +69,9 @@ extension ComputeAPI {
         lq.keyName = one("key_name")
         if let v = q["vm_state"] { lq.vmStates = v }
         if let s = q["status"] {
-            var states: [String] = []
-            for st in s {
-                guard let m = Self.statusStates[st.uppercased()] else {
-                    throw NovaError.badRequest("Invalid status value")
-                }
-                states += m
-            }
+            guard let states = try Self.statusFilter(s, ctx) else { return try json(.ok, ["servers": []]) }
             lq.vmStates = states
+            if states == ["deleted"] { lq.includeDeleted = true }
         }
         func tags(_ k: String) -> [String] { (q[k] ?? []).flatMap { $0.split(separator: ",").map(String.init) } }
         lq.tagsAll = tags("tags"); lq.tagsAny = tags("tags-any")

@@ -113,6 +113,7 @@ extension ComputeAPI {
         if let h = p.forcedHost { spec.forceHosts = [h] }
         var fields = ServerAPIFields(description: p.description, tags: p.tags)
         fields.hostname = p.hostname
+        (fields.accessIPv4, fields.accessIPv6) = (p.accessIPv4, p.accessIPv6)
         try await Self.mapped {
             try await store.createServers(instances, fields: fields, spec: spec, requestID: requestID, group: group,
                                           limits: quotas)
@@ -171,26 +172,6 @@ extension ComputeAPI {
     static func password() -> String {
         let chars = Array("abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789")
         return String((0..<12).map { _ in chars.randomElement()! })
-    }
-
-    // MARK: update
-
-    func updateServer(_ req: Request, _ ctx: NimbusRequestContext) async throws -> Response {
-        let s = try await server(ctx.parameters.get("id"), ctx, write: "os_compute_api:servers:update")
-        let body = try await Self.wrapped(req, "server", ctx)
-        var allowed: Set<String> = ["name", "accessIPv4", "accessIPv6", "OS-DCF:diskConfig"]
-        if ctx.at(19) { allowed.insert("description") }
-        if ctx.at(90) { allowed.insert("hostname") }
-        try body.only(allowed)
-        let name = try body.string("name", min: 1, max: 255, trimmed: true)
-        let description: String?? = body.has("description") ? .some(try body.string("description", nullable: true)) : nil
-        let hostname = try ServerCreateValidation.hostname(body, ctx)
-        let updated = try await Self.mapped {
-            try await store.updateServer(s.instance.uuid, name: name, description: description, hostname: hostname)
-        }
-        let groups = ctx.at(71) ? try await store.serverGroup(forInstance: s.instance.uuid).map { [$0.uuid] } ?? [] : nil
-        return try json(.ok, ["server": ServerView.detail(updated, try await viewContext(req, ctx), fault: nil,
-                                                          groups: groups, hints: updated.fields.schedulerHints)])
     }
 
     // MARK: delete

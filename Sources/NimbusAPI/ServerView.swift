@@ -18,6 +18,10 @@ struct ServerViewContext {
     var hostIDs: [String: String] = [:]
     /// The embedded flavor view by flavor, filled once per listing: servers of a page share a few flavors.
     var flavorViews: [Flavor: JSON] = [:]
+    /// `PUT /servers/{id}` below 2.75: Nova's update answers `show` without the AZ, config drive, key name,
+    /// usage times, security groups, extended attributes and status, host status and volumes (2.75 made it
+    /// the full view).
+    var updateView = false
 
     /// The context with `hostId`s (one SHA-224 per distinct project and host) and flavor views of these servers
     /// precomputed.
@@ -108,19 +112,23 @@ enum ServerView {
         o.put("flavor", v.flavorViews[i.flavor] ?? flavor(i.flavor, v))
         o.put("created", time: i.createdAt, fraction: false)
         o.put("updated", time: i.updatedAt ?? i.createdAt, fraction: false)
-        o.put("addresses", JSON.object([:])); o.put("accessIPv4", ""); o.put("accessIPv6", "")
+        o.put("addresses", JSON.object([:]))
+        o.put("accessIPv4", s.fields.accessIPv4 ?? ""); o.put("accessIPv6", s.fields.accessIPv6 ?? "")
         o.putLinks("links", base: v.base, collection: "servers", id: id, selfLink: true)
         o.put("OS-DCF:diskConfig", "MANUAL"); o.put("progress", 0)
-        o.put("OS-EXT-AZ:availability_zone", availabilityZone(i, v)); o.put("config_drive", "")
-        o.put("key_name", optional: i.keyName)
-        o.put("OS-SRV-USG:launched_at", time: i.launchedAt, fraction: true)
-        o.put("OS-SRV-USG:terminated_at", time: i.terminatedAt, fraction: true)
-        o.put("OS-EXT-STS:vm_state", i.vmState.rawValue)
-        o.put("OS-EXT-STS:task_state", optional: i.taskState?.rawValue)
-        o.put("OS-EXT-STS:power_state", i.powerState.rawValue)
-        o.put("os-extended-volumes:volumes_attached", JSON.array([]))
-        o.put("security_groups", defaultSecurityGroups)
-        if v.isAdmin {
+        let full = !v.updateView
+        if full {
+            o.put("OS-EXT-AZ:availability_zone", availabilityZone(i, v)); o.put("config_drive", "")
+            o.put("key_name", optional: i.keyName)
+            o.put("OS-SRV-USG:launched_at", time: i.launchedAt, fraction: true)
+            o.put("OS-SRV-USG:terminated_at", time: i.terminatedAt, fraction: true)
+            o.put("OS-EXT-STS:vm_state", i.vmState.rawValue)
+            o.put("OS-EXT-STS:task_state", optional: i.taskState?.rawValue)
+            o.put("OS-EXT-STS:power_state", i.powerState.rawValue)
+            o.put("os-extended-volumes:volumes_attached", JSON.array([]))
+            o.put("security_groups", defaultSecurityGroups)
+        }
+        if v.isAdmin && full {
             o.put("OS-EXT-SRV-ATTR:host", optional: i.host)
             o.put("OS-EXT-SRV-ATTR:hypervisor_hostname", optional: i.node)
             o.put("OS-EXT-SRV-ATTR:instance_name", "instance-" + id.prefix(8))
@@ -134,14 +142,14 @@ enum ServerView {
             }
             if v.at(16) { o.put("host_status", i.host.flatMap { v.hostStatus[$0] } ?? "") }
         }
-        if (v.isAdmin && v.at(3)) || v.at(90) { o.put("OS-EXT-SRV-ATTR:hostname", optional: s.fields.hostname) }
+        if (v.isAdmin && v.at(3) && full) || v.at(90) { o.put("OS-EXT-SRV-ATTR:hostname", optional: s.fields.hostname) }
         if v.at(9) { o.put("locked", s.fields.lockedBy != nil) }
         if v.at(73) { o.put("locked_reason", optional: s.fields.lockedReason) }
         if v.at(19) { o.put("description", optional: s.fields.description) }
         if v.at(26) { o.put("tags", strings: s.fields.tags) }
         if v.at(63) { o.put("trusted_image_certificates", JSON.null) }
         if v.at(71), let groups { o.put("server_groups", strings: groups.map(lowercasedID)) }
-        if v.at(96) { o.put("pinned_availability_zone", optional: i.availabilityZone) }
+        if v.at(96) && full { o.put("pinned_availability_zone", optional: i.availabilityZone) }
         if v.at(100) {
             let shown = (hints ?? [:]).mapValues { $0.count == 1 ? JSON.string($0[0]) : .array($0.map(JSON.string)) }
             o.put("scheduler_hints", JSON.object(shown))

@@ -72,11 +72,10 @@ public struct ComputeManager: Sendable {
         }
         e.on(ComputeManagerAPI.getConsoleOutput) { op in
             let d = try Self.capability(driver, (any ConsoleOutputDriver).self, "console output")
-            let text = try await d.consoleOutput(op.instance)
-            guard let n = op.length, n >= 0 else { return text }
-            let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
-            let trimmed = lines.last == "" ? lines.dropLast() : lines[...]
-            return trimmed.suffix(n).joined(separator: "\n") + (n > 0 ? "\n" : "")
+            return ConsoleTail.tail(try await d.consoleOutput(op.instance), length: op.length)
+        }
+        e.on(ComputeManagerAPI.getHostUptime) { _ in
+            try await Self.capability(driver, (any HostUptimeDriver).self, "host uptime").hostUptime()
         }
         return e
     }

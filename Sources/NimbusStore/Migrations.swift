@@ -110,6 +110,7 @@ enum Migrations {
         m.registerMigration("003_identity_images", migrate: identityAndImages)
         m.registerMigration("004_compute_api", migrate: computeAPI)
         m.registerMigration("005_scheduler_change_tracking", migrate: schedulerChangeTracking)
+        m.registerMigration("006_access_ips_quota_classes", migrate: accessIPsAndQuotaClasses)
         m.registerMigration("007_build_ownership", migrate: buildOwnership)
         return m
     }

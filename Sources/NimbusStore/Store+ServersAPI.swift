@@ -12,6 +12,9 @@ public struct ServerAPIFields: Sendable, Hashable {
     public var tags: [String]
     /// The create request's scheduler hints (from its request spec), shown at 2.100.
     public var schedulerHints: [String: [String]] = [:]
+    /// Nova's `accessIPv4` / `accessIPv6` (canonical text, or nil when never set).
+    public var accessIPv4: String?
+    public var accessIPv6: String?
 
     public init(lockedBy: String? = nil, lockedReason: String? = nil, description: String? = nil,
                 hostname: String? = nil, tags: [String] = []) {
@@ -111,8 +114,9 @@ extension NimbusStore {
                 try db.cachedStatement(sql: """
                     INSERT INTO instances (uuid, display_name, project_id, user_id, flavor, image_ref, vm_state,
                       task_state, power_state, host, node, availability_zone, reservation_id, launch_index, key_name,
-                      metadata, user_data, created_at, updated_at, description, hostname, tags)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                      metadata, user_data, created_at, updated_at, description, hostname, tags, access_ip_v4,
+                      access_ip_v6)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """).execute(arguments: [i.uuid.db, i.name, i.projectID, i.userID, try JSONColumn.encode(i.flavor),
                                              i.imageRef, i.vmState.rawValue, i.taskState?.rawValue,
                                              i.powerState.rawValue, i.host, i.node, i.availabilityZone,
@@ -120,7 +124,7 @@ extension NimbusStore {
                                              try JSONColumn.encode(i.metadata), i.userData, i.createdAt.dbValue,
                                              i.createdAt.dbValue, fields.description,
                                              Self.hostname(i.name, index: instances.count > 1 ? i.launchIndex + 1 : nil),
-                                             tags])
+                                             tags, fields.accessIPv4, fields.accessIPv6])
                 try db.cachedStatement(sql: "INSERT INTO request_specs (instance_uuid, spec) VALUES (?, ?)")
                     .execute(arguments: [i.uuid.db, specJSON])
                 try db.cachedStatement(sql: """
@@ -163,7 +167,7 @@ extension NimbusStore {
         SELECT instances.uuid, display_name, project_id, user_id, flavor, image_ref, vm_state, task_state,
           power_state, host, node, availability_zone, reservation_id, launch_index, key_name, metadata, user_data,
           created_at, updated_at, launched_at, terminated_at, deleted_at, locked_by, locked_reason, description,
-          hostname, tags, json_extract(r.spec, '$.schedulerHints') AS hints
+          hostname, tags, json_extract(r.spec, '$.schedulerHints') AS hints, access_ip_v4, access_ip_v6
         FROM instances LEFT JOIN request_specs r ON r.instance_uuid = instances.uuid
         """
 
@@ -191,6 +195,8 @@ extension NimbusStore {
         var fields = ServerAPIFields(
             lockedBy: row[22], lockedReason: row[23], description: row[24], hostname: row[25],
             tags: try FlatJSON.stringArray(tagsJSON) ?? JSONColumn.decode([String].self, tagsJSON))
+        fields.accessIPv4 = row[28]
+        fields.accessIPv6 = row[29]
         if let hints = row[27] as String?, hints != "{}" {
             fields.schedulerHints = FlatJSON.stringListDictionary(hints)
                 ?? (try? JSONColumn.decode([String: [String]].self, hints)) ?? [:]
@@ -236,7 +242,8 @@ extension NimbusStore {
     @discardableResult
     public func updateServer(_ uuid: UUID, name: String? = nil, description: String?? = nil,
                              hostname: String? = nil, metadata: [String: String]? = nil, tags: [String]? = nil,
-                             lock: (by: String?, reason: String?)? = nil) async throws -> APIServer {
+                             lock: (by: String?, reason: String?)? = nil, accessIPv4: String? = nil,
+                             accessIPv6: String? = nil) async throws -> APIServer {
         try await db.write { db in
             var sets: [String] = []
             var args: [any DatabaseValueConvertible] = []
@@ -247,6 +254,8 @@ extension NimbusStore {
             if let metadata { set("metadata", try JSONColumn.encode(metadata)) }
             if let tags { set("tags", try JSONColumn.encode(tags)) }
             if let lock { set("locked_by", lock.by); set("locked_reason", lock.reason) }
+            if let accessIPv4 { set("access_ip_v4", accessIPv4) }
+            if let accessIPv6 { set("access_ip_v6", accessIPv6) }
             set("updated_at", Date().dbValue)
             args.append(uuid.db)
             try db.execute(sql: "UPDATE instances SET \(sets.joined(separator: ", ")) WHERE uuid = ? AND deleted = 0",

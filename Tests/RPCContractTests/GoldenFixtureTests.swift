@@ -20,7 +20,7 @@ import Testing
         ],
         ComputeManagerAPI.name: [
             "build_and_run_instance", "terminate_instance", "reboot_instance", "stop_instance", "start_instance",
-            "pause_instance", "unpause_instance", "suspend_instance", "resume_instance", "get_console_output",
+            "pause_instance", "unpause_instance", "suspend_instance", "resume_instance", "get_console_output", "get_host_uptime",
         ],
     ]
 
@@ -84,6 +84,7 @@ import Testing
             try GoldenFixture.check(m, args: Samples.operation, reply: Empty())
         }
         try GoldenFixture.check(C.getConsoleOutput, args: Samples.operation, reply: "line 1\nline 2\n")
+        try GoldenFixture.check(C.getHostUptime, args: Empty(), reply: " 08:32:11 up 93 days, 18:25, 12 users,  load average: 0.20, 0.12, 0.14")
     }
 
     /// The check itself: a stored fixture whose field was renamed (as if the type had changed) fails, naming the

@@ -133,7 +133,9 @@ public actor FakeDriver: VirtDriver, ConsoleOutputDriver, PausableDriver, Suspen
     public func listInstances() async throws -> [UUID] { Array(guests.keys) }
 
     public func consoleOutput(_ instance: InstanceRecord) async throws -> String {
-        try guest(instance).console.joined(separator: "\n") + "\n"
+        // Like Nova's fake ("FAKE CONSOLE OUTPUT\nANOTHER\nLAST LINE"): no newline after the last line, so a
+        // `length` of N returns N lines.
+        try guest(instance).console.joined(separator: "\n")
     }
 
     public func vncConsole(_ instance: InstanceRecord) async throws -> ConsoleAddress {

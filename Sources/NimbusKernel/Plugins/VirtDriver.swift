@@ -89,6 +89,12 @@ public protocol ConsoleOutputDriver: VirtDriver {
     func consoleOutput(_ instance: InstanceRecord) async throws -> String
 }
 
+/// Nova's `get_host_uptime`: what the host's `uptime` command prints (only libvirt in Nova says; the fake
+/// driver does not, so the API answers 501 for it, as Nova does).
+public protocol HostUptimeDriver: VirtDriver {
+    func hostUptime() async throws -> String
+}
+
 public protocol PausableDriver: VirtDriver {
     func pause(_ instance: InstanceRecord) async throws
     func unpause(_ instance: InstanceRecord) async throws
