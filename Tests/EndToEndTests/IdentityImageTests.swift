@@ -13,15 +13,10 @@ import FoundationNetworking
 /// and the shared token validator guarding the image API.
 @Suite(.serialized) struct IdentityImageWiringTests {
     func call(_ method: String, _ url: String, _ body: Data? = nil, headers: [String: String] = [:]) async throws
-        -> (Int, [String: Any], HTTPURLResponse)
+        -> (Int, [String: Any], HTTPAnswer)
     {
-        var req = URLRequest(url: URL(string: url)!)
-        req.httpMethod = method
-        req.httpBody = body
-        for (k, v) in headers { req.setValue(v, forHTTPHeaderField: k) }
-        let (data, response) = try await URLSession.shared.data(for: req)
-        let http = response as! HTTPURLResponse
-        return (http.statusCode, (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] ?? [:], http)
+        let a = try await TestHTTP.send(method, url, body: body, headers: headers)
+        return (a.status, a.body, a)
     }
 
     @Test func bootstrappedAdminGetsCatalogWithRuntimePortsAndUsesTheImageAPI() async throws {
@@ -34,7 +29,7 @@ import FoundationNetworking
             let (status, body, http) = try await call("POST", "http://127.0.0.1:\(identityPort)/v3/auth/tokens", Data(auth.utf8),
                                                       headers: ["Content-Type": "application/json"])
             #expect(status == 201)
-            let token = try #require(http.value(forHTTPHeaderField: "X-Subject-Token"))
+            let token = try #require(http.header("X-Subject-Token"))
             let catalog = (body["token"] as? [String: Any])?["catalog"] as? [[String: Any]] ?? []
             func url(_ type: String) -> String? {
                 ((catalog.first { $0["type"] as? String == type }?["endpoints"] as? [[String: Any]])?

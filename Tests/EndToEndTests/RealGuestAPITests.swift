@@ -123,31 +123,19 @@ struct ImageClient {
         let identity = await cloud.aio.identityImage.port("identity")
         base = "http://127.0.0.1:\(await cloud.aio.identityImage.port("image"))"
         let auth = #"{"auth": {"identity": {"methods": ["password"], "password": {"user": {"name": "admin", "domain": {"name": "Default"}, "password": "nimbus"}}}, "scope": {"project": {"name": "admin", "domain": {"name": "Default"}}}}}"#
-        var req = URLRequest(url: URL(string: "http://127.0.0.1:\(identity)/v3/auth/tokens")!)
-        req.httpMethod = "POST"
-        req.httpBody = Data(auth.utf8)
-        req.setValue("application/json", forHTTPHeaderField: "Content-Type")
-        let (_, response) = try await URLSession.shared.data(for: req)
-        token = try #require((response as? HTTPURLResponse)?.value(forHTTPHeaderField: "X-Subject-Token"))
+        let r = try await TestHTTP.send("POST", "http://127.0.0.1:\(identity)/v3/auth/tokens", body: Data(auth.utf8))
+        token = try #require(r.header("X-Subject-Token"))
     }
 
     /// Creates a public image with these fields, uploads `data`, returns the id once it is active.
     func upload(_ fields: [String: String], _ data: Data) async throws -> String {
-        var create = URLRequest(url: URL(string: base + "/v2/images")!)
-        create.httpMethod = "POST"
-        create.httpBody = try JSONSerialization.data(withJSONObject: fields.merging(["visibility": "public"]) { a, _ in a })
-        create.setValue("application/json", forHTTPHeaderField: "Content-Type")
-        create.setValue(token, forHTTPHeaderField: "X-Auth-Token")
-        let (body, r1) = try await URLSession.shared.data(for: create)
-        try #require((r1 as? HTTPURLResponse)?.statusCode == 201, "\(String(decoding: body, as: UTF8.self))")
-        let id = try #require((try JSONSerialization.jsonObject(with: body) as? [String: Any])?["id"] as? String)
-        var put = URLRequest(url: URL(string: base + "/v2/images/\(id)/file")!)
-        put.httpMethod = "PUT"
-        put.httpBody = data
-        put.setValue("application/octet-stream", forHTTPHeaderField: "Content-Type")
-        put.setValue(token, forHTTPHeaderField: "X-Auth-Token")
-        let (_, r2) = try await URLSession.shared.data(for: put)
-        try #require((r2 as? HTTPURLResponse)?.statusCode == 204)
+        let fields = fields.merging(["visibility": "public"]) { a, _ in a }
+        let r1 = try await TestHTTP.send("POST", base + "/v2/images", body: fields, headers: ["X-Auth-Token": token])
+        try #require(r1.status == 201, "\(String(decoding: r1.raw, as: UTF8.self))")
+        let id = try #require(r1["id"] as? String)
+        let r2 = try await TestHTTP.send("PUT", base + "/v2/images/\(id)/file", body: data,
+                                         headers: ["X-Auth-Token": token, "Content-Type": "application/octet-stream"])
+        try #require(r2.status == 204)
         return id
     }
 }

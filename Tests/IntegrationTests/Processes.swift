@@ -1,4 +1,5 @@
 import Foundation
+import NimbusKernelTestKit
 import Testing
 
 #if canImport(FoundationNetworking)
@@ -96,15 +97,8 @@ func runNimbus(_ args: [String]) throws -> String {
 }
 
 func http(_ method: String, _ url: String, _ body: Any? = nil) async throws -> (Int, [String: Any]) {
-    var req = URLRequest(url: URL(string: url)!)
-    req.httpMethod = method
-    if let body {
-        req.httpBody = try JSONSerialization.data(withJSONObject: body)
-        req.setValue("application/json", forHTTPHeaderField: "Content-Type")
-    }
-    let (data, response) = try await URLSession.shared.data(for: req)
-    let json = data.isEmpty ? [:] : (try JSONSerialization.jsonObject(with: data) as? [String: Any] ?? [:])
-    return ((response as? HTTPURLResponse)?.statusCode ?? 0, json)
+    let a = try await TestHTTP.send(method, url, body: body)
+    return (a.status, a.body)
 }
 
 /// Polls a condition; the bound only keeps a broken build from hanging the suite.
