@@ -20,12 +20,12 @@ public struct ConductorManager: Sendable {
 
     public init(store: NimbusStore, transport: any Transport, config: NimbusConfig, logger: Logger) throws {
         self.store = store
-        let timeout = Duration.seconds(try config.double("DEFAULT", "rpc_response_timeout", default: 60))
+        let timeout = Duration.seconds(try CoreOptions.rpcResponseTimeout.read(config))
         self.scheduler = RPCClient(transport: transport, target: TransportTarget(topic: Topics.scheduler),
                                    version: Topics.schedulerVersion, timeout: timeout)
         self.compute = RPCClient(transport: transport, target: TransportTarget(topic: Topics.compute),
                                  version: Topics.computeVersion, timeout: timeout)
-        self.maxAttempts = max(1, try config.int("scheduler", "max_attempts", default: 3))
+        self.maxAttempts = max(1, try CoreOptions.maxAttempts.read(config))
         self.logger = logger
     }
 
