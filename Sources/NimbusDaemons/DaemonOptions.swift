@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import NimbusAPI
 import NimbusCompute
@@ -9,8 +10,9 @@ import Synchronization
 
 /// Options only the daemons' composition reads: where the store lives and the metrics endpoint.
 public enum DaemonOptions {
-    public static let databaseConnection = TypedOption<String?>(
-        "database", "connection", help: "sqlite:///path or a path; default $state_path/nimbus.sqlite")
+    public static let databaseConnection = TypedOption<String>(
+        "database", "connection", describedAs: "$state_path/nimbus.sqlite", help: "sqlite:///path or a path.",
+        computed: { (CoreOptions.statePath.read($0) as NSString).appendingPathComponent("nimbus.sqlite") })
     public static let apiDatabaseConnection = TypedOption<String?>(
         "api_database", "connection", help: "Accepted for nova.conf compatibility; one store holds both.")
     public static let metricsListen = TypedOption<String>("metrics", "listen", default: "127.0.0.1")

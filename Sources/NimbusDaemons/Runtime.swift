@@ -34,8 +34,7 @@ public struct NimbusRuntime: Sendable {
 
     /// `[database] connection`, or `$state_path/nimbus.sqlite`.
     public func databasePath() throws -> String {
-        if let c = DaemonOptions.databaseConnection.read(config) { return try NimbusStore.path(fromConnection: c) }
-        return (statePath as NSString).appendingPathComponent("nimbus.sqlite")
+        try NimbusStore.path(fromConnection: DaemonOptions.databaseConnection.read(config))
     }
 
     public func openStore(migrate: Bool) throws -> NimbusStore {

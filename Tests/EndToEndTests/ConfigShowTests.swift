@@ -40,6 +40,8 @@ import Testing
                                                           value: "fake.FakeDriver", origin: "default"))
         #expect(row("DEFAULT", "host")?.value == ProcessInfo.processInfo.hostName)
         #expect(row("libvirt", "instances_path")?.value == "./state/instances")
+        #expect(row("database", "connection")?.value == "./state/nimbus.sqlite")
+        #expect(try rt.databasePath() == "./state/nimbus.sqlite")
         // Secrets masked, whatever their origin; key files and key_pairs quotas are not secrets.
         #expect(row("identity", "admin_password")?.value == "****")
         #expect(row("keystone_authtoken", "password")?.value == "****")
