@@ -31,18 +31,18 @@ public struct ComputeAPI: Sendable {
                 validator: (any TokenValidator)? = nil) throws {
         self.store = store
         self.validator = validator
-        internalAZ = config.string("DEFAULT", "internal_service_availability_zone", default: "internal")
+        internalAZ = APIOptions.internalServiceAvailabilityZone.read(config)
         var quotas: [String: Int] = [:]
-        for (k, def) in Self.quotaDefaults { quotas[k] = try config.int("quota", k, default: def) }
+        for q in APIOptions.quotas { quotas[q.name] = try q.read(config) }
         defaultQuotas = quotas
-        let timeout = Duration.seconds(try config.double("DEFAULT", "rpc_response_timeout", default: 60))
+        let timeout = Duration.seconds(try CoreOptions.rpcResponseTimeout.read(config))
         // Pinned by `[upgrade_levels] compute_task` and `compute` during a rolling upgrade.
         conductor = try ComputeTaskRPCClient(transport: transport, config: config, timeout: timeout)
         compute = try ComputeRPCClient(transport: transport, config: config, timeout: timeout)
         serviceDownTime = try ServiceTiming(config: config).serviceDownTime
-        maxLimit = try config.int("api", "max_limit", default: 1000)
-        maxInstancesPerRequest = max(1, try config.int("api", "max_instances_per_request", default: 1000))
-        defaultAZ = config.string("DEFAULT", "default_availability_zone", default: "nova")
+        maxLimit = try APIOptions.maxLimit.read(config)
+        maxInstancesPerRequest = max(1, try APIOptions.maxInstancesPerRequest.read(config))
+        defaultAZ = APIOptions.defaultAvailabilityZone.read(config)
         self.logger = logger
     }
 

@@ -6,7 +6,7 @@ import NimbusStore
 /// limits and os-quota-sets. Quotas are enforced when servers, keypairs and server groups are created.
 extension ComputeAPI {
     /// Nova's default quotas (`[quota]` options), the resources left at 2.57+.
-    static var quotaDefaults: [(String, Int)] { CoreOptions.quotaDefaults }
+    static var quotaDefaults: [(String, Int)] { APIOptions.quotas.map { ($0.name, $0.staticDefault ?? 0) } }
 
     /// Quota resources shown per microversion (file injection until 2.56, network ones until 2.35).
     static func quotaKeys(_ ctx: NimbusRequestContext) -> [String] {

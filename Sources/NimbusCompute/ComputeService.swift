@@ -28,19 +28,19 @@ public final class ComputeService: Service, Sendable {
         var logger = logger
         logger[metadataKey: "host"] = "\(host)"
         self.host = host
-        let driverName = config.string("DEFAULT", "compute_driver", default: "fake.FakeDriver")
+        let driverName = CoreOptions.computeDriver.read(config)
         self.driver = try registry.makeVirtDriver(named: driverName,
                                                   context: PluginContext(config: config, logger: logger, host: host))
-        let timeout = Duration.seconds(try config.double("DEFAULT", "rpc_response_timeout", default: 60))
+        let timeout = Duration.seconds(try CoreOptions.rpcResponseTimeout.read(config))
         self.conductor = try ConductorClient(transport: transport, config: config, timeout: timeout)
         self.transport = transport
         self.timing = try ServiceTiming(config: config)
-        self.resourceInterval = try config.double("DEFAULT", "update_resources_interval", default: 60)
-        self.powerSyncInterval = try config.double("DEFAULT", "sync_power_state_interval", default: 600)
+        self.resourceInterval = try ComputeOptions.updateResourcesInterval.read(config)
+        self.powerSyncInterval = try ComputeOptions.syncPowerStateInterval.read(config)
         self.inventory = try Self.inventory(config)
         self.manager = ComputeManager(host: host, driver: driver, conductor: conductor,
-                                      maxConcurrentBuilds: try config.int("compute", "max_concurrent_builds", default: 10),
-                                      imageCacheDirectory: (config.string("DEFAULT", "state_path", default: "./state")
+                                      maxConcurrentBuilds: try ComputeOptions.maxConcurrentBuilds.read(config),
+                                      imageCacheDirectory: (CoreOptions.statePath.read(config)
                                           as NSString).appendingPathComponent("image-cache"),
                                       logger: logger)
         self.logger = logger
@@ -49,17 +49,17 @@ public final class ComputeService: Service, Sendable {
     }
 
     static func inventory(_ c: NimbusConfig) throws -> InventorySettings {
-        let reservedDiskMB = try c.int("DEFAULT", "reserved_host_disk_mb", default: 0)
+        let reservedDiskMB = try ComputeOptions.reservedHostDiskMB.read(c)
         return InventorySettings(
-            reserved: Resources(vcpus: try c.int("DEFAULT", "reserved_host_cpus", default: 0),
-                                memoryMB: try c.int("DEFAULT", "reserved_host_memory_mb", default: 512),
+            reserved: Resources(vcpus: try ComputeOptions.reservedHostCPUs.read(c),
+                                memoryMB: try ComputeOptions.reservedHostMemoryMB.read(c),
                                 diskGB: (reservedDiskMB + 1023) / 1024),
-            cpuRatio: try c.double("DEFAULT", "cpu_allocation_ratio"),
-            ramRatio: try c.double("DEFAULT", "ram_allocation_ratio"),
-            diskRatio: try c.double("DEFAULT", "disk_allocation_ratio"),
-            initialCPURatio: try c.double("DEFAULT", "initial_cpu_allocation_ratio", default: 4.0),
-            initialRAMRatio: try c.double("DEFAULT", "initial_ram_allocation_ratio", default: 1.0),
-            initialDiskRatio: try c.double("DEFAULT", "initial_disk_allocation_ratio", default: 1.0))
+            cpuRatio: try ComputeOptions.cpuAllocationRatio.read(c),
+            ramRatio: try ComputeOptions.ramAllocationRatio.read(c),
+            diskRatio: try ComputeOptions.diskAllocationRatio.read(c),
+            initialCPURatio: try ComputeOptions.initialCPUAllocationRatio.read(c),
+            initialRAMRatio: try ComputeOptions.initialRAMAllocationRatio.read(c),
+            initialDiskRatio: try ComputeOptions.initialDiskAllocationRatio.read(c))
     }
 
     /// Registers the service and reports resources; after this the scheduler can pick the host.

@@ -28,11 +28,11 @@ public struct ConductorManager: Sendable {
 
     public init(store: NimbusStore, transport: any Transport, config: NimbusConfig, logger: Logger) throws {
         self.store = store
-        rpcTimeout = try config.double("DEFAULT", "rpc_response_timeout", default: 60)
+        rpcTimeout = try CoreOptions.rpcResponseTimeout.read(config)
         let timeout = Duration.seconds(rpcTimeout)
         self.scheduler = try SchedulerRPCClient(transport: transport, config: config, timeout: timeout)
         self.compute = try ComputeRPCClient(transport: transport, config: config, timeout: timeout)
-        self.maxAttempts = max(1, try config.int("scheduler", "max_attempts", default: 3))
+        self.maxAttempts = max(1, try CoreOptions.maxAttempts.read(config))
         self.logger = logger
     }
 

@@ -44,12 +44,12 @@ public final class AllInOne: Sendable {
         store = try runtime.openStore(migrate: true)
         identityImage = try IdentityImageServices(runtime: runtime, store: store)
         transport = try runtime.makeTransport()
-        let driver = runtime.config.string("DEFAULT", "compute_driver", default: "fake.FakeDriver")
-        computeHosts = driver == "fake.FakeDriver" && fakeHosts > 0
+        let driver = CoreOptions.computeDriver.read(runtime.config)
+        computeHosts = driver.hasPrefix("fake.") && fakeHosts > 0
             ? (1...fakeHosts).map { "fake-\($0)" } : [runtime.host]
         api = try ComputeAPI(store: store, transport: transport, config: runtime.config, logger: runtime.logger,
                              validator: tokenValidator
-                                 ?? (runtime.config.string("api", "auth_strategy", default: "keystone") == "keystone"
+                                 ?? (APIOptions.authStrategy.read(runtime.config) == "keystone"
                                      ? identityImage.validator : nil))
         scheduler = try SchedulerManager(store: store, registry: runtime.registry, config: runtime.config,
                                          logger: runtime.logger)
@@ -105,8 +105,8 @@ public final class AllInOne: Sendable {
                                                                                       server: runtime.host),
                                         endpoints: conductor.endpoints(), logger: log)
         let apiServer = APIServerService(
-            api: api, host: cfg.string("DEFAULT", "osapi_compute_listen", default: "127.0.0.1"),
-            port: try cfg.int("DEFAULT", "osapi_compute_listen_port", default: 8774), logger: log,
+            api: api, host: APIOptions.listen.read(cfg),
+            port: try APIOptions.listenPort.read(cfg), logger: log,
             onBound: { [weak self] port in self?.bound(port) })
         let computes = ComputeFleet(owner: self)
         let interval = try ServiceTiming(config: cfg).reportInterval

@@ -77,7 +77,7 @@ struct APICommand: AsyncParsableCommand {
         // The controller's HTTP face: Compute, and the built-in Identity and Image (each off by config, or
         // replaced by an external Keystone / Glance), as the all-in-one serves them.
         let identityImage = try IdentityImageServices(runtime: rt, store: store)
-        let keystone = rt.config.string("api", "auth_strategy", default: "keystone") == "keystone"
+        let keystone = APIOptions.authStrategy.read(rt.config) == "keystone"
         let api = try ComputeAPI(store: store, transport: transport, config: rt.config, logger: rt.logger,
                                  validator: keystone ? identityImage.validator : nil)
         let directory = ServiceDirectory.install(on: transport, store: store, logger: rt.logger)
@@ -85,8 +85,8 @@ struct APICommand: AsyncParsableCommand {
         try await runServices([TransportShutdown(transport: transport), StoreCheckpoints(store: store)]
             + (directory.map { [DirectoryRefresher(directory: $0, logger: rt.logger)] } ?? [])
             + (try identityImage.services()) + [
-            APIServerService(api: api, host: rt.config.string("DEFAULT", "osapi_compute_listen", default: "127.0.0.1"),
-                             port: try rt.config.int("DEFAULT", "osapi_compute_listen_port", default: 8774),
+            APIServerService(api: api, host: APIOptions.listen.read(rt.config),
+                             port: try APIOptions.listenPort.read(rt.config),
                              logger: rt.logger),
         ], logger: rt.logger)
     }

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import NimbusAPI
 import NimbusIdentity
 import NimbusImage
 import NimbusKernel
@@ -24,20 +25,20 @@ public final class IdentityImageServices: Sendable {
         self.runtime = runtime
         self.store = store
         let cfg = runtime.config
-        let externalKeystone = cfg.string("keystone_authtoken", "auth_url") != nil
-        externalGlance = cfg.list("glance", "api_servers")?.first
+        let externalKeystone = IdentityOptions.authURL.read(cfg) != nil
+        externalGlance = ImageOptions.apiServers.read(cfg)?.first
         let ports = ports
-        let hosts = (identity: Self.advertised(cfg.string("identity", "listen", default: "127.0.0.1"), runtime),
-                     compute: Self.advertised(cfg.string("DEFAULT", "osapi_compute_listen", default: "127.0.0.1"), runtime),
-                     image: Self.advertised(cfg.string("image", "listen", default: "127.0.0.1"), runtime))
-        let computePort = try cfg.int("DEFAULT", "osapi_compute_listen_port", default: 8774)
+        let hosts = (identity: Self.advertised(IdentityOptions.listen.read(cfg), runtime),
+                     compute: Self.advertised(APIOptions.listen.read(cfg), runtime),
+                     image: Self.advertised(ImageOptions.listen.read(cfg), runtime))
+        let computePort = try APIOptions.listenPort.read(cfg), identityPort = try IdentityOptions.port.read(cfg)
         let glance = externalGlance
-        if try cfg.bool("identity", "enabled", default: true) && !externalKeystone {
+        if try IdentityOptions.enabled.read(cfg) && !externalKeystone {
             let catalog: CatalogProvider = {
                 // Runtime ports (port 0 binds a free one); before a service binds, its configured port.
                 var entries = [
                     CatalogEntry(type: "identity", name: "keystone",
-                                 url: "http://\(hosts.identity):\(ports.current("identity") ?? 5000)/v3"),
+                                 url: "http://\(hosts.identity):\(ports.current("identity") ?? identityPort)/v3"),
                     CatalogEntry(type: "compute", name: "nova",
                                  url: "http://\(hosts.compute):\(ports.current("compute") ?? computePort)/v2.1"),
                 ]
@@ -58,11 +59,11 @@ public final class IdentityImageServices: Sendable {
             identity = nil
             validator = NoIdentity()
         }
-        if try cfg.bool("image", "enabled", default: true) && externalGlance == nil {
+        if try ImageOptions.enabled.read(cfg) && externalGlance == nil {
             image = try ImageAPI(store: store, validator: validator,
                                  config: try ImageConfig(config: cfg, statePath: runtime.statePath),
-                                 authURI: cfg.string("keystone_authtoken", "www_authenticate_uri")
-                                     ?? "http://\(hosts.identity):\(try cfg.int("identity", "port", default: 5000))",
+                                 authURI: IdentityOptions.wwwAuthenticateURI.read(cfg)
+                                     ?? "http://\(hosts.identity):\(identityPort)",
                                  logger: runtime.logger)
         } else {
             image = nil
@@ -73,12 +74,12 @@ public final class IdentityImageServices: Sendable {
     /// serves them to computes); nil with an external Glance or the image service off.
     public static func imageDataDirectory(_ runtime: NimbusRuntime) throws -> String? {
         let cfg = runtime.config
-        guard try cfg.bool("image", "enabled", default: true), cfg.list("glance", "api_servers") == nil else { return nil }
+        guard try ImageOptions.enabled.read(cfg), ImageOptions.apiServers.read(cfg) == nil else { return nil }
         return try ImageConfig(config: cfg, statePath: runtime.statePath).dataDirectory
     }
 
     /// `[identity] admin_password`, used by the first-start bootstrap.
-    public var adminPassword: String { runtime.config.string("identity", "admin_password", default: "nimbus") }
+    public var adminPassword: String { IdentityOptions.adminPassword.read(runtime.config) }
 
     /// Creates the admin user, project and roles when there is no admin yet (`keystone-manage bootstrap`).
     public func bootstrapIfNeeded() async throws {
@@ -92,16 +93,16 @@ public final class IdentityImageServices: Sendable {
     /// The HTTP services to run. Unset ports follow the compute API's: when it binds port 0 (tests), so do they.
     public func services() throws -> [any Service] {
         let cfg = runtime.config
-        let followZero = try cfg.int("DEFAULT", "osapi_compute_listen_port", default: 8774) == 0
+        let followZero = try APIOptions.listenPort.read(cfg) == 0
         var out: [any Service] = []
         if let identity {
-            let port = try cfg.int("identity", "port") ?? (followZero ? 0 : 5000)
-            out.append(IdentityAPI(identity: identity).service(host: cfg.string("identity", "listen", default: "127.0.0.1"),
+            let port = try followZero && !IdentityOptions.port.isSet(cfg) ? 0 : IdentityOptions.port.read(cfg)
+            out.append(IdentityAPI(identity: identity).service(host: IdentityOptions.listen.read(cfg),
                                                                port: port, onBound: { self.ports.set("identity", $0) }))
         }
         if let image {
-            let port = try cfg.int("image", "port") ?? (followZero ? 0 : 9292)
-            out.append(image.service(host: cfg.string("image", "listen", default: "127.0.0.1"), port: port,
+            let port = try followZero && !ImageOptions.port.isSet(cfg) ? 0 : ImageOptions.port.read(cfg)
+            out.append(image.service(host: ImageOptions.listen.read(cfg), port: port,
                                      onBound: { self.ports.set("image", $0) }))
         }
         return out

@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
+import NimbusAPI
 import NimbusIdentity
+import NimbusImage
 import NimbusKernel
 import NimbusStore
 
@@ -25,9 +27,9 @@ struct ManageBootstrapCommand: AsyncParsableCommand {
         let cfg = runtime.config
         let store = try runtime.openStore(migrate: true)
         let identityConfig = try IdentityConfig(config: cfg, statePath: runtime.statePath)
-        func url(_ section: String, _ listen: String, _ option: String, _ port: Int) throws -> String {
-            let host = cfg.string(section, listen, default: "127.0.0.1")
-            return "http://\(["0.0.0.0", "::"].contains(host) ? runtime.host : host):\(try cfg.int(section, option, default: port))"
+        func url(_ listen: TypedOption<String>, _ port: TypedOption<Int>) throws -> String {
+            let host = listen.read(cfg)
+            return "http://\(["0.0.0.0", "::"].contains(host) ? runtime.host : host):\(try port.read(cfg))"
         }
         var b = IdentityBootstrap(adminPassword: adminPassword)
         b.adminUser = adminUsername
@@ -36,12 +38,12 @@ struct ManageBootstrapCommand: AsyncParsableCommand {
         b.resetPassword = resetPassword
         b.catalog = [
             CatalogEntry(type: "identity", name: "keystone",
-                         url: try publicURL ?? url("identity", "listen", "port", 5000) + "/v3"),
+                         url: try publicURL ?? url(IdentityOptions.listen, IdentityOptions.port) + "/v3"),
             CatalogEntry(type: "compute", name: "nova",
-                         url: try computeURL ?? url("DEFAULT", "osapi_compute_listen", "osapi_compute_listen_port", 8774)
+                         url: try computeURL ?? url(APIOptions.listen, APIOptions.listenPort)
                              + "/v2.1"),
             CatalogEntry(type: "image", name: "glance",
-                         url: try imageURL ?? cfg.list("glance", "api_servers")?.first ?? url("image", "listen", "port", 9292)),
+                         url: try imageURL ?? ImageOptions.apiServers.read(cfg)?.first ?? url(ImageOptions.listen, ImageOptions.port)),
         ]
         let result = try await b.run(store: store, hasher: PasswordHasher(rounds: identityConfig.passwordHashRounds))
         print(result.created.isEmpty ? "Nothing to create: already bootstrapped." : "Created \(result.created.joined(separator: ", ")).")

@@ -7,7 +7,7 @@ struct ManageCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "manage", abstract: "Administration (nova-manage).",
         subcommands: [DB.self, ServiceCmd.self, ManageTransportCommand.self, ManageSchedulerCommand.self,
-                      ManageBootstrapCommand.self, ManageAuditCommand.self])
+                      ManageBootstrapCommand.self, ManageAuditCommand.self, ManageConfigCommand.self])
 
     struct DB: AsyncParsableCommand {
         static let configuration = CommandConfiguration(commandName: "db", subcommands: [Sync.self])

@@ -14,11 +14,12 @@ public enum Nimbus {
 
     public static func main(registry: PluginRegistry, arguments: [String]? = nil) async {
         current.withLock { $0 = registry }
-        let level: Logger.Level = ProcessInfo.processInfo.environment["NIMBUS_LOG_LEVEL"]
-            .flatMap(Logger.Level.init(rawValue:)) ?? .info
+        DaemonLogLevel.current.withLock {
+            $0 = ProcessInfo.processInfo.environment["NIMBUS_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
+        }
         LoggingSystem.bootstrap { label in
             var h = StreamLogHandler.standardError(label: label)
-            h.logLevel = level
+            h.logLevel = DaemonLogLevel.current.withLock { $0 }
             return h
         }
         PrometheusMetrics.bootstrap()

@@ -35,8 +35,8 @@ struct MetricsServerService: Service {
 
     /// The service if `[metrics] port` is set.
     static func fromConfig(_ rt: NimbusRuntime) throws -> [any Service] {
-        guard let port = try rt.config.int("metrics", "port") else { return [] }
-        return [MetricsServerService(host: rt.config.string("metrics", "listen", default: "127.0.0.1"), port: port,
+        guard let port = try DaemonOptions.metricsPort.read(rt.config) else { return [] }
+        return [MetricsServerService(host: DaemonOptions.metricsListen.read(rt.config), port: port,
                                      logger: rt.logger)]
     }
 

@@ -17,25 +17,24 @@ public struct NimbusRuntime: Sendable {
                 environment: [String: String] = ProcessInfo.processInfo.environment, logger: Logger) throws {
         try registry.validate()
         let config = try NimbusConfig(files: configFiles, environment: environment, overrides: overrides)
-        let warnings = try config.validate(against: registry.allOptions)
+        let warnings = try config.validate(against: Self.declaredOptions(registry))
         for w in warnings { logger.warning("\(w)") }
         try registry.checkConfigured(config)
         self.config = config
         self.registry = registry
-        self.logger = logger
+        self.logger = try CoreOptions.debug.read(config) ? Self.raisedToDebug(logger) : logger
         self.warnings = warnings
     }
 
     public var host: String {
-        config.string("DEFAULT", "host") ?? ProcessInfo.processInfo.hostName
+        CoreOptions.host.read(config)
     }
 
-    public var statePath: String { config.string("DEFAULT", "state_path", default: "./state") }
+    public var statePath: String { CoreOptions.statePath.read(config) }
 
     /// `[database] connection`, or `$state_path/nimbus.sqlite`.
     public func databasePath() throws -> String {
-        if let c = config.string("database", "connection") { return try NimbusStore.path(fromConnection: c) }
-        return (statePath as NSString).appendingPathComponent("nimbus.sqlite")
+        try NimbusStore.path(fromConnection: DaemonOptions.databaseConnection.read(config))
     }
 
     public func openStore(migrate: Bool) throws -> NimbusStore {
@@ -67,7 +66,7 @@ public struct NimbusRuntime: Sendable {
     }
 
     public func makeTransport() throws -> any Transport {
-        let url = config.string("DEFAULT", "transport_url", default: "inprocess://")
+        let url = CoreOptions.transportURL.read(config)
         return try registry.makeTransport(url: url, context: PluginContext(config: config, logger: logger))
     }
 }

@@ -24,21 +24,21 @@ public struct IdentityConfig: Sendable {
     }
 
     public init(config: NimbusConfig, statePath: String) throws {
-        let expiration = try config.int("token", "expiration", default: 3600)
+        let expiration = try IdentityOptions.tokenExpiration.read(config)
         guard expiration > 0 else {
             throw ConfigError.invalidValue(source: config.source("token", "expiration"), section: "token",
                                            option: "expiration", value: "\(expiration)", expected: "a positive number")
         }
-        let rounds = try config.int("identity", "password_hash_rounds", default: 210_000)
+        let rounds = try IdentityOptions.passwordHashRounds.read(config)
         guard rounds >= 1000 else {
             throw ConfigError.invalidValue(source: config.source("identity", "password_hash_rounds"), section: "identity",
                                            option: "password_hash_rounds", value: "\(rounds)", expected: "at least 1000")
         }
-        self.init(region: config.string("identity", "region", default: "RegionOne"),
+        self.init(region: IdentityOptions.region.read(config),
                   tokenExpiration: TimeInterval(expiration), passwordHashRounds: rounds,
-                  signingKeyFile: config.string("token", "signing_key_file")
+                  signingKeyFile: IdentityOptions.signingKeyFile.read(config)
                       ?? (statePath as NSString).appendingPathComponent("identity/token.key"),
-                  cacheTime: max(0, try config.double("token", "cache_time", default: 5)))
+                  cacheTime: max(0, try IdentityOptions.tokenCacheTime.read(config)))
     }
 }
 

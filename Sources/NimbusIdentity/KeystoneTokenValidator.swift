@@ -34,7 +34,7 @@ public final class KeystoneTokenValidator: TokenValidator {
 
     public init(config: NimbusConfig, logger: Logger) throws {
         let s = "keystone_authtoken"
-        guard let auth = config.string(s, "auth_url") ?? config.string(s, "www_authenticate_uri") else {
+        guard let auth = IdentityOptions.authURL.read(config) ?? IdentityOptions.wwwAuthenticateURI.read(config) else {
             throw ConfigError.invalidValue(source: config.source(s, "auth_url"), section: s, option: "auth_url", value: "",
                                            expected: "the external Keystone's URL when [api] auth_strategy = keystone "
                                                + "and [identity] enabled = false")
@@ -42,16 +42,16 @@ public final class KeystoneTokenValidator: TokenValidator {
         var base = auth.hasSuffix("/") ? String(auth.dropLast()) : auth
         if !base.hasSuffix("/v3") { base += "/v3" }
         identityURL = base
-        wwwAuthenticateURI = config.string(s, "www_authenticate_uri") ?? auth
-        if let u = config.string(s, "username"), let p = config.string(s, "password") {
+        wwwAuthenticateURI = IdentityOptions.wwwAuthenticateURI.read(config) ?? auth
+        if let u = IdentityOptions.username.read(config), let p = IdentityOptions.password.read(config) {
             credentials = ServiceCredentials(
-                username: u, password: p, projectName: config.string(s, "project_name", default: "service"),
-                userDomainName: config.string(s, "user_domain_name", default: "Default"),
-                projectDomainName: config.string(s, "project_domain_name", default: "Default"))
+                username: u, password: p, projectName: IdentityOptions.projectName.read(config),
+                userDomainName: IdentityOptions.userDomainName.read(config),
+                projectDomainName: IdentityOptions.projectDomainName.read(config))
         } else {
             credentials = nil
         }
-        cacheTime = TimeInterval(try config.int(s, "token_cache_time", default: 300))
+        cacheTime = TimeInterval(try IdentityOptions.keystoneTokenCacheTime.read(config))
         let cfg = URLSessionConfiguration.ephemeral
         cfg.timeoutIntervalForRequest = 10
         session = URLSession(configuration: cfg)

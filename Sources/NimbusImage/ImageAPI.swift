@@ -29,9 +29,9 @@ public struct ImageConfig: Sendable {
 
     public init(config: NimbusConfig, statePath: String) throws {
         self.init(dataDirectory: (statePath as NSString).appendingPathComponent("images"),
-                  sizeCap: try config.int("image", "image_size_cap", default: 1 << 40),
-                  limitDefault: max(1, try config.int("image", "limit_param_default", default: 25)),
-                  limitMax: max(1, try config.int("image", "api_limit_max", default: 1000)))
+                  sizeCap: try ImageOptions.imageSizeCap.read(config),
+                  limitDefault: max(1, try ImageOptions.limitParamDefault.read(config)),
+                  limitMax: max(1, try ImageOptions.apiLimitMax.read(config)))
     }
 }
 

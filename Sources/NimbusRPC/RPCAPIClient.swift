@@ -58,8 +58,8 @@ public enum UpgradeLevels {
     /// The pin for `API`, nil when unset or `auto` (Nova's `auto` asks the service versions in the database;
     /// here it means "the current version").
     public static func pin<API: RPCAPIContract>(for _: API.Type, in config: NimbusConfig) throws -> RPCVersion? {
-        guard let raw = config.string(section, API.name)?.trimmingCharacters(in: .whitespaces),
-              !raw.isEmpty, raw != "auto"
+        guard let option = CoreOptions.upgradeLevel(API.name),
+              let raw = option.read(config)?.trimmingCharacters(in: .whitespaces), !raw.isEmpty, raw != "auto"
         else { return nil }
         guard let v = RPCVersion(raw) else {
             throw ConfigError.invalidValue(source: config.source(section, API.name), section: section,

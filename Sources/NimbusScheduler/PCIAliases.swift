@@ -5,7 +5,7 @@ import NimbusKernel
 /// as Nova's multi-valued option; several objects with one name are alternatives.
 enum PCIAliases {
     static func parse(_ config: NimbusConfig) throws -> [String: [[String: String]]] {
-        guard let raw = config.string("pci", "alias"), !raw.isEmpty else { return [:] }
+        guard let raw = SchedulerOptions.pciAlias.read(config), !raw.isEmpty else { return [:] }
         let json = try? JSONSerialization.jsonObject(with: Data(raw.utf8))
         guard let list = (json as? [[String: Any]]) ?? (json as? [String: Any]).map({ [$0] }) else {
             throw ConfigError.invalidValue(source: config.source("pci", "alias"), section: "pci", option: "alias",

@@ -20,19 +20,18 @@ public struct SchedulerManager: Sendable {
 
     public init(store: NimbusStore, registry: PluginRegistry, config: NimbusConfig, logger: Logger) throws {
         let context = PluginContext(config: config, logger: logger)
-        let filterNames = config.list("filter_scheduler", "enabled_filters") ?? CoreOptions.defaultFilters
+        let filterNames = CoreOptions.enabledFilters.read(config)
         self.filters = FilterPipeline(filters: try registry.makeFilters(named: filterNames, context: context))
         self.weighers = WeighPipeline(weighers: try registry.makeWeighers(
-            named: config.list("filter_scheduler", "weight_classes"), context: context))
+            named: CoreOptions.weightClasses.read(config), context: context))
         var hostManager = HostManager(store: store, serviceDownTime: try ServiceTiming(config: config).serviceDownTime)
         hostManager.loadsInstanceImageProperties = weighers.weighers.contains {
             type(of: $0).name == "ImagePropertiesWeigher" && $0.multiplier != 0
         }
         self.hostManager = hostManager
-        self.maxAttempts = max(1, try config.int("scheduler", "max_attempts", default: 3))
-        self.hostSubsetSize = max(1, try config.int("filter_scheduler", "host_subset_size", default: 1))
-        self.shuffleBestSameWeighed = try config.bool("filter_scheduler", "shuffle_best_same_weighed_hosts",
-                                                      default: false)
+        self.maxAttempts = max(1, try CoreOptions.maxAttempts.read(config))
+        self.hostSubsetSize = max(1, try SchedulerOptions.hostSubsetSize.read(config))
+        self.shuffleBestSameWeighed = try SchedulerOptions.shuffleBestSameWeighedHosts.read(config)
         self.pciAliases = try PCIAliases.parse(config)
         self.logger = logger
     }

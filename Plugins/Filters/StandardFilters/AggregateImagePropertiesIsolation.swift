@@ -6,16 +6,18 @@ import NimbusKernel
 public struct AggregateImagePropertiesIsolation: HostFilter {
     public static let name = "AggregateImagePropertiesIsolation"
     public static let configOptions: [ConfigOption] = [
-        .init("filter_scheduler", "aggregate_image_properties_isolation_namespace", .string),
-        .init("filter_scheduler", "aggregate_image_properties_isolation_separator", .string, default: "."),
+        namespaceOption.declaration, separatorOption.declaration,
     ]
+    static let namespaceOption = TypedOption<String?>("filter_scheduler", "aggregate_image_properties_isolation_namespace")
+    static let separatorOption = TypedOption<String>("filter_scheduler", "aggregate_image_properties_isolation_separator",
+                                                     default: ".")
     let namespace: String?
     let separator: String
 
     public init(context: PluginContext) throws {
         let c = context.config
-        namespace = c.string("filter_scheduler", "aggregate_image_properties_isolation_namespace")
-        separator = c.string("filter_scheduler", "aggregate_image_properties_isolation_separator", default: ".")
+        namespace = Self.namespaceOption.read(c)
+        separator = Self.separatorOption.read(c)
     }
 
     public var runOncePerRequest: Bool { true }

@@ -7,7 +7,7 @@ public struct AggregateIoOpsFilter: HostFilter {
     let maxIOOps: Int
 
     public init(context: PluginContext) throws {
-        maxIOOps = try context.config.int("filter_scheduler", "max_io_ops_per_host", default: 8)
+        maxIOOps = try IoOpsFilter.maxPerHost.read(context.config)
     }
 
     public func filter(_ host: HostState, _ spec: RequestSpec) throws -> FilterVerdict {

@@ -6,7 +6,7 @@ public struct AggregateNumInstancesFilter: HostFilter {
     let maxInstances: Int
 
     public init(context: PluginContext) throws {
-        maxInstances = try context.config.int("filter_scheduler", "max_instances_per_host", default: 50)
+        maxInstances = try NumInstancesFilter.maxPerHost.read(context.config)
     }
 
     public func filter(_ host: HostState, _ spec: RequestSpec) throws -> FilterVerdict {

@@ -7,13 +7,15 @@ import NimbusKernel
 public struct ImagePropertiesFilter: HostFilter {
     public static let name = "ImagePropertiesFilter"
     public static let configOptions: [ConfigOption] = [
-        .init("filter_scheduler", "image_properties_default_architecture", .string,
-              help: "Architecture assumed for images without hw_architecture."),
+        defaultArchitectureOption.declaration,
     ]
+    static let defaultArchitectureOption = TypedOption<String?>(
+        "filter_scheduler", "image_properties_default_architecture",
+        help: "Architecture assumed for images without hw_architecture.")
     let defaultArchitecture: String?
 
     public init(context: PluginContext) throws {
-        defaultArchitecture = context.config.string("filter_scheduler", "image_properties_default_architecture")
+        defaultArchitecture = Self.defaultArchitectureOption.read(context.config)
     }
 
     public var runOncePerRequest: Bool { true }

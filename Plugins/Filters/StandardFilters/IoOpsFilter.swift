@@ -4,12 +4,13 @@ import NimbusKernel
 public struct IoOpsFilter: HostFilter {
     public static let name = "IoOpsFilter"
     public static let configOptions: [ConfigOption] = [
-        .init("filter_scheduler", "max_io_ops_per_host", .int, default: "8"),
+        maxPerHost.declaration,
     ]
+    static let maxPerHost = TypedOption<Int>("filter_scheduler", "max_io_ops_per_host", default: 8)
     let maxIOOps: Int
 
     public init(context: PluginContext) throws {
-        maxIOOps = try context.config.int("filter_scheduler", "max_io_ops_per_host", default: 8)
+        maxIOOps = try Self.maxPerHost.read(context.config)
     }
 
     public func filter(_ host: HostState, _ spec: RequestSpec) throws -> FilterVerdict {

@@ -5,19 +5,21 @@ import NimbusKernel
 public struct IsolatedHostsFilter: HostFilter {
     public static let name = "IsolatedHostsFilter"
     public static let configOptions: [ConfigOption] = [
-        .init("filter_scheduler", "isolated_hosts", .list),
-        .init("filter_scheduler", "isolated_images", .list),
-        .init("filter_scheduler", "restrict_isolated_hosts_to_isolated_images", .bool, default: "true"),
+        isolatedHosts.declaration, isolatedImages.declaration, restrictOption.declaration,
     ]
+    static let isolatedHosts = TypedOption<[String]?>("filter_scheduler", "isolated_hosts")
+    static let isolatedImages = TypedOption<[String]?>("filter_scheduler", "isolated_images")
+    static let restrictOption = TypedOption<Bool>("filter_scheduler", "restrict_isolated_hosts_to_isolated_images",
+                                                  default: true)
     let hosts: Set<String>
     let images: Set<String>
     let restrict: Bool
 
     public init(context: PluginContext) throws {
         let c = context.config
-        hosts = Set(c.list("filter_scheduler", "isolated_hosts") ?? [])
-        images = Set(c.list("filter_scheduler", "isolated_images") ?? [])
-        restrict = try c.bool("filter_scheduler", "restrict_isolated_hosts_to_isolated_images", default: true)
+        hosts = Set(Self.isolatedHosts.read(c) ?? [])
+        images = Set(Self.isolatedImages.read(c) ?? [])
+        restrict = try Self.restrictOption.read(c)
     }
 
     public var runOncePerRequest: Bool { true }

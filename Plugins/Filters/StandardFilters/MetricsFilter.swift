@@ -5,12 +5,12 @@ import NimbusKernel
 public struct MetricsFilter: HostFilter {
     public static let name = "MetricsFilter"
     public static let configOptions: [ConfigOption] = [
-        .init("metrics", "weight_setting", .list, help: "name=ratio pairs, e.g. cpu.percent=-1.0"),
+        CoreOptions.metricsWeightSetting.declaration,
     ]
     let keys: [String]
 
     public init(context: PluginContext) throws {
-        keys = (context.config.list("metrics", "weight_setting") ?? []).compactMap { item in
+        keys = (CoreOptions.metricsWeightSetting.read(context.config) ?? []).compactMap { item in
             item.split(separator: "=").first.map { String($0).trimmingCharacters(in: .whitespaces) }
         }.filter { !$0.isEmpty }
     }

@@ -4,12 +4,13 @@ import NimbusKernel
 public struct NumInstancesFilter: HostFilter {
     public static let name = "NumInstancesFilter"
     public static let configOptions: [ConfigOption] = [
-        .init("filter_scheduler", "max_instances_per_host", .int, default: "50"),
+        maxPerHost.declaration,
     ]
+    static let maxPerHost = TypedOption<Int>("filter_scheduler", "max_instances_per_host", default: 50)
     let maxInstances: Int
 
     public init(context: PluginContext) throws {
-        maxInstances = try context.config.int("filter_scheduler", "max_instances_per_host", default: 50)
+        maxInstances = try Self.maxPerHost.read(context.config)
     }
 
     public func filter(_ host: HostState, _ spec: RequestSpec) throws -> FilterVerdict {

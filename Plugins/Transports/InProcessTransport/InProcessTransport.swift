@@ -7,19 +7,22 @@ public struct InProcessTransport: Transport {
     public static let name = "inprocess"
     public static let urlSchemes = ["inprocess"]
     public static let configOptions: [ConfigOption] = [
-        .init("inprocess", "queue_limit", .int, default: "100000", help: "Messages buffered per listener."),
-        .init("inprocess", "max_message_size", .int, default: "67108864", help: "Largest payload in bytes."),
+        queueLimit.declaration, maxMessageSizeOption.declaration,
     ]
+    static let queueLimit = TypedOption<Int>("inprocess", "queue_limit", default: 100_000,
+                                             help: "Messages buffered per listener.")
+    static let maxMessageSizeOption = TypedOption<Int>("inprocess", "max_message_size", default: 64 << 20,
+                                                       help: "Largest payload in bytes.")
 
     let bus: InProcessBus
     let maxMessageSize: Int
 
     public init(context: PluginContext) throws {
-        let url = context.config.string("DEFAULT", "transport_url", default: "inprocess://")
+        let url = CoreOptions.transportURL.read(context.config)
         let name = url.hasPrefix("inprocess://") ? String(url.dropFirst("inprocess://".count)) : ""
-        let limit = try context.config.int("inprocess", "queue_limit", default: 100_000)
+        let limit = try Self.queueLimit.read(context.config)
         self.bus = InProcessBus.named(name, queueLimit: limit)
-        self.maxMessageSize = try context.config.int("inprocess", "max_message_size", default: 64 << 20)
+        self.maxMessageSize = try Self.maxMessageSizeOption.read(context.config)
     }
 
     private func check(_ payload: Data) throws(TransportError) {

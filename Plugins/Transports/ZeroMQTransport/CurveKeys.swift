@@ -81,12 +81,8 @@ public enum CurveKeyFiles {
     /// The configured key files for a config (paths under `state_path` expanded), so the keygen
     /// command writes exactly where the transport will read.
     public static func paths(config: NimbusConfig) throws -> (secretKeyFile: String, publicKeyFile: String) {
-        let statePath = config.string("DEFAULT", "state_path", default: "./state")
-        func path(_ option: String, _ def: String) -> String {
-            config.string("zmq", option, default: def).replacingOccurrences(of: "$state_path", with: statePath)
-        }
-        return (path("curve_secret_key_file", "$state_path/zmq/curve.key"),
-                path("curve_public_key_file", "$state_path/zmq/curve.pub"))
+        (ZeroMQSettings.path(ZeroMQSettings.curveSecretKeyFile, config),
+         ZeroMQSettings.path(ZeroMQSettings.curvePublicKeyFile, config))
     }
 
     /// Reads one Z85 key from the first non-comment line of a file.

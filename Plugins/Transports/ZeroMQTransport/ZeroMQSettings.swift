@@ -19,61 +19,75 @@ struct ZeroMQSettings: Sendable {
         var allowedClientsFile: String
     }
 
-    static let options: [ConfigOption] = [
-        .init("zmq", "bind_address", .string,
-              help: "Where this process binds its ROUTER when it listens (tcp://host:port, port 0 = ephemeral). "
-                + "Empty: the transport_url address (the controller). Compute nodes set e.g. tcp://10.0.0.5:0."),
-        .init("zmq", "advertise_host", .string,
-              help: "Host put in the advertised endpoint when bind_address is a wildcard (default: [DEFAULT] host)."),
-        .init("zmq", "hwm", .int, default: "1000",
-              help: "High-water mark (ZMQ_SNDHWM/RCVHWM) and per-listener queue bound, in messages."),
-        .init("zmq", "peer_idle_timeout", .float, default: "300",
-              help: "Seconds after which a connection to a peer we no longer send to is closed (a compute "
-                + "that restarted on a new port leaves its old endpoint behind)."),
-        .init("zmq", "max_message_size", .int, default: "67108864",
-              help: "Largest payload in bytes; larger ones are refused (ZMQ_MAXMSGSIZE on receive)."),
-        .init("zmq", "topic_endpoints", .list,
-              help: "Extra static routes, topic=host:port (e.g. scheduler=127.0.0.1:9501) for controller "
-                + "services that do not live at transport_url."),
-        .init("zmq", "curve_enabled", .bool, default: "false", help: "Encrypt and authenticate with CURVE."),
-        .init("zmq", "curve_secret_key_file", .string, default: "$state_path/zmq/curve.key",
-              help: "This process's CURVE secret key (Z85); written by `nimbus manage zmq keygen`."),
-        .init("zmq", "curve_public_key_file", .string, default: "$state_path/zmq/curve.pub",
-              help: "This process's CURVE public key (Z85), to hand to peers."),
-        .init("zmq", "curve_server_public_key_file", .string, default: "$state_path/zmq/controller.pub",
-              help: "The controller's public key (the server at transport_url); if missing, our own public key."),
-        .init("zmq", "curve_allowed_clients_file", .string, default: "$state_path/zmq/allowed_clients",
-              help: "Z85 public keys allowed to connect, one per line (# comments); re-read when it changes."),
-    ]
+    static let bindAddress = TypedOption<String?>(
+        "zmq", "bind_address",
+        help: "Where this process binds its ROUTER when it listens (tcp://host:port, port 0 = ephemeral). "
+            + "Empty: the transport_url address (the controller). Compute nodes set e.g. tcp://10.0.0.5:0.")
+    static let advertiseHostOption = TypedOption<String?>(
+        "zmq", "advertise_host",
+        help: "Host put in the advertised endpoint when bind_address is a wildcard (default: [DEFAULT] host).")
+    static let hwmOption = TypedOption<Int>(
+        "zmq", "hwm", default: 1000, help: "High-water mark (ZMQ_SNDHWM/RCVHWM) and per-listener queue bound, in messages.")
+    static let peerIdleTimeoutOption = TypedOption<Double>(
+        "zmq", "peer_idle_timeout", default: 300,
+        help: "Seconds after which a connection to a peer we no longer send to is closed (a compute "
+            + "that restarted on a new port leaves its old endpoint behind).")
+    static let maxMessageSizeOption = TypedOption<Int>(
+        "zmq", "max_message_size", default: 64 << 20,
+        help: "Largest payload in bytes; larger ones are refused (ZMQ_MAXMSGSIZE on receive).")
+    static let topicEndpointsOption = TypedOption<[String]?>(
+        "zmq", "topic_endpoints",
+        help: "Extra static routes, topic=host:port (e.g. scheduler=127.0.0.1:9501) for controller "
+            + "services that do not live at transport_url.")
+    static let curveEnabled = TypedOption<Bool>("zmq", "curve_enabled", default: false,
+                                                help: "Encrypt and authenticate with CURVE.")
+    static let curveSecretKeyFile = TypedOption<String>(
+        "zmq", "curve_secret_key_file", default: "$state_path/zmq/curve.key",
+        help: "This process's CURVE secret key (Z85); written by `nimbus manage zmq keygen`.")
+    static let curvePublicKeyFile = TypedOption<String>(
+        "zmq", "curve_public_key_file", default: "$state_path/zmq/curve.pub",
+        help: "This process's CURVE public key (Z85), to hand to peers.")
+    static let curveServerPublicKeyFile = TypedOption<String>(
+        "zmq", "curve_server_public_key_file", default: "$state_path/zmq/controller.pub",
+        help: "The controller's public key (the server at transport_url); if missing, our own public key.")
+    static let curveAllowedClientsFile = TypedOption<String>(
+        "zmq", "curve_allowed_clients_file", default: "$state_path/zmq/allowed_clients",
+        help: "Z85 public keys allowed to connect, one per line (# comments); re-read when it changes.")
+
+    static let options: [ConfigOption] = ([
+        bindAddress, advertiseHostOption, hwmOption, peerIdleTimeoutOption, maxMessageSizeOption, topicEndpointsOption,
+        curveEnabled, curveSecretKeyFile, curvePublicKeyFile, curveServerPublicKeyFile, curveAllowedClientsFile,
+    ] as [any AnyTypedOption]).map(\.declaration)
+
+    /// A path option with `$state_path` expanded (in the default and in configured values, as oslo.config does).
+    static func path(_ option: TypedOption<String>, _ config: NimbusConfig) -> String {
+        option.read(config).replacingOccurrences(of: "$state_path", with: CoreOptions.statePath.read(config))
+    }
 
     init(config: NimbusConfig) throws {
-        let url = config.string("DEFAULT", "transport_url", default: "")
+        let url = CoreOptions.transportURL.read(config)
         controllerEndpoint = try ZeroMQURL.endpoint(fromTransportURL: url)
-        let bind = config.string("zmq", "bind_address", default: "")
+        let bind = Self.bindAddress.read(config) ?? ""
         bindAddress = bind.isEmpty ? controllerEndpoint : try ZeroMQURL.normalize(bind)
-        advertiseHost = config.string("zmq", "advertise_host") ?? config.string("DEFAULT", "host")
-        hwm = try config.int("zmq", "hwm", default: 1000)
-        peerIdleTimeout = .milliseconds(Int(try config.double("zmq", "peer_idle_timeout", default: 300) * 1000))
-        maxMessageSize = try config.int("zmq", "max_message_size", default: 64 << 20)
+        advertiseHost = Self.advertiseHostOption.read(config) ?? (CoreOptions.host.isSet(config) ? CoreOptions.host.read(config) : nil)
+        hwm = try Self.hwmOption.read(config)
+        peerIdleTimeout = .milliseconds(Int(try Self.peerIdleTimeoutOption.read(config) * 1000))
+        maxMessageSize = try Self.maxMessageSizeOption.read(config)
         guard hwm > 0, maxMessageSize > 0 else {
             throw ConfigError.invalidValue(source: config.source("zmq", "hwm"), section: "zmq", option: "hwm",
                                            value: "\(hwm)/\(maxMessageSize)", expected: "positive hwm and max_message_size")
         }
-        topicEndpoints = try (config.list("zmq", "topic_endpoints") ?? []).map { entry in
+        topicEndpoints = try (Self.topicEndpointsOption.read(config) ?? []).map { entry in
             let parts = entry.split(separator: "=", maxSplits: 1).map(String.init)
             guard parts.count == 2, !parts[0].isEmpty else { throw TransportError.invalidURL("topic_endpoints entry \(entry)") }
             return (parts[0], try ZeroMQURL.normalize(parts[1]))
         }
-        if try config.bool("zmq", "curve_enabled", default: false) {
-            let statePath = config.string("DEFAULT", "state_path", default: "./state")
-            func path(_ option: String, _ def: String) -> String {
-                config.string("zmq", option, default: def).replacingOccurrences(of: "$state_path", with: statePath)
-            }
+        if try Self.curveEnabled.read(config) {
             curve = CurvePaths(
-                secretKeyFile: path("curve_secret_key_file", "$state_path/zmq/curve.key"),
-                publicKeyFile: path("curve_public_key_file", "$state_path/zmq/curve.pub"),
-                serverPublicKeyFile: path("curve_server_public_key_file", "$state_path/zmq/controller.pub"),
-                allowedClientsFile: path("curve_allowed_clients_file", "$state_path/zmq/allowed_clients"))
+                secretKeyFile: Self.path(Self.curveSecretKeyFile, config),
+                publicKeyFile: Self.path(Self.curvePublicKeyFile, config),
+                serverPublicKeyFile: Self.path(Self.curveServerPublicKeyFile, config),
+                allowedClientsFile: Self.path(Self.curveAllowedClientsFile, config))
         }
     }
 }

@@ -9,20 +9,7 @@ public actor FakeDriver: VirtDriver, ConsoleOutputDriver, PausableDriver, Suspen
     LifecycleEventDriver, ImageFileDriver
 {
     public static let name = "fake.FakeDriver"
-    public static let configOptions: [ConfigOption] = [
-        .init("fake", "vcpus", .int, default: "16", help: "vCPUs of every fake host."),
-        .init("fake", "memory_mb", .int, default: "32768", help: "Memory of every fake host."),
-        .init("fake", "local_gb", .int, default: "1024", help: "Disk of every fake host."),
-        .init("fake", "fail_spawn_hosts", .list, help: "Hosts on which every spawn fails."),
-        .init("fake", "spawn_latency_ms", .int, default: "0", help: "Added to every spawn."),
-        .init("fake", "hypervisor_version", .int, default: "1000"),
-        .init("fake", "numa_nodes", .int, default: "0", help: "Report this many NUMA cells (0: no topology)."),
-        .init("fake", "pci_devices", .list, help: "PCI pools to report: vendor_id:product_id:count[:numa_node]."),
-        .init("fake", "metrics", .list, help: "Monitor metrics to report: name=value."),
-        .init("fake", "fetch_images", .bool, default: "false",
-              help: "Have the compute fetch image bytes before spawn, as for a real hypervisor (the guest's console "
-                + "then shows their size)."),
-    ]
+    public static let configOptions: [ConfigOption] = FakeOptions.all
 
     struct Guest {
         var instance: InstanceRecord
@@ -44,20 +31,18 @@ public actor FakeDriver: VirtDriver, ConsoleOutputDriver, PausableDriver, Suspen
         let host = context.host ?? "fake-host"
         let c = context.config
         // Per-host sections ([fake:host1] vcpus = 4) override the shared [fake] values.
-        func int(_ option: String, _ def: Int) throws -> Int {
-            try c.int("fake:\(host)", option) ?? c.int("fake", option, default: def)
-        }
+        func int(_ option: TypedOption<Int>) throws -> Int { try option.read(c, instance: host) }
         self.host = host
         self.resources = HostResources(
-            hypervisorHostname: host, vcpus: try int("vcpus", 16), memoryMB: try int("memory_mb", 32768),
-            localGB: try int("local_gb", 1024), hypervisorType: "fake",
-            hypervisorVersion: try int("hypervisor_version", 1000), hostIP: "127.0.0.1",
+            hypervisorHostname: host, vcpus: try int(FakeOptions.vcpus), memoryMB: try int(FakeOptions.memoryMB),
+            localGB: try int(FakeOptions.localGB), hypervisorType: "fake",
+            hypervisorVersion: try int(FakeOptions.hypervisorVersion), hostIP: "127.0.0.1",
             cpuInfo: #"{"arch": "x86_64", "model": "fake", "vendor": "Nimbus"}"#,
             supportedInstances: [["x86_64", "fake", "hvm"], ["i686", "fake", "hvm"]])
         try FakeInventory.apply(to: &self.resources, config: c, host: host)
-        self.failSpawn = (c.list("fake", "fail_spawn_hosts") ?? []).contains(host)
-        self.latency = .milliseconds(try int("spawn_latency_ms", 0))
-        self.needsImageFiles = try c.bool("fake", "fetch_images", default: false)
+        self.failSpawn = (FakeOptions.failSpawnHosts.read(c) ?? []).contains(host)
+        self.latency = .milliseconds(try int(FakeOptions.spawnLatencyMS))
+        self.needsImageFiles = try FakeOptions.fetchImages.read(c)
         self.logger = context.logger
         self.events = AsyncStream.makeStream(of: LifecycleEvent.self, bufferingPolicy: .bufferingNewest(1000))
     }

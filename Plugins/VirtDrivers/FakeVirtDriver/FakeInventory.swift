@@ -5,9 +5,9 @@ import NimbusKernel
 /// `numa_nodes`, `pci_devices` and `metrics`, so the NUMA, PCI and metrics filters have something to check.
 enum FakeInventory {
     static func apply(to r: inout HostResources, config c: NimbusConfig, host: String) throws {
-        let numa = try c.int("fake:\(host)", "numa_nodes") ?? c.int("fake", "numa_nodes", default: 0)
+        let numa = try FakeOptions.numaNodes.read(c, instance: host)
         if numa > 0 { r.numaTopology = .even(cells: numa, cpus: r.vcpus, memoryMB: r.memoryMB) }
-        let pci = c.list("fake:\(host)", "pci_devices") ?? c.list("fake", "pci_devices") ?? []
+        let pci = FakeOptions.pciDevices.read(c, instance: host) ?? []
         if !pci.isEmpty {
             r.pciPools = try pci.map { item in
                 let p = item.split(separator: ":").map { $0.trimmingCharacters(in: .whitespaces) }
@@ -19,7 +19,7 @@ enum FakeInventory {
                 return PCIPool(vendorID: p[0], productID: p[1], count: count, numaNode: p.count > 3 ? Int(p[3]) : nil)
             }
         }
-        let metrics = c.list("fake:\(host)", "metrics") ?? c.list("fake", "metrics") ?? []
+        let metrics = FakeOptions.metrics.read(c, instance: host) ?? []
         if !metrics.isEmpty {
             var m: [String: Double] = [:]
             for item in metrics {

@@ -3,22 +3,35 @@ import NimbusKernel
 
 /// `[libvirt]` and `[vnc]` options, resolved once.
 struct LibvirtSettings: Sendable {
-    static let options: [ConfigOption] = [
-        .init("libvirt", "virt_type", .choice(["kvm", "qemu", "test"]), default: "kvm"),
-        .init("libvirt", "connection_uri", .string, help: "Default: qemu:///system (test:///default for virt_type=test)."),
-        .init("libvirt", "images_type", .choice(["qcow2", "default", "raw", "flat"]), default: "default",
-              help: "qcow2/default: an overlay on the cached base image; raw/flat: a full raw copy per instance."),
-        .init("libvirt", "cpu_mode", .choice(["host-model", "host-passthrough", "custom", "none"])),
-        .init("libvirt", "instances_path", .string, help: "Default: $state_path/instances."),
-        .init("libvirt", "shutdown_timeout", .float, default: "60",
-              help: "Seconds a soft reboot or power off waits for the guest before forcing it."),
-        .init("libvirt", "network", .string, default: "user",
-              help: "The guest NIC (virtio): user (QEMU user networking), none, or a libvirt network's name."),
-        .init("libvirt", "kernel", .string, help: "Kernel for direct boot when the image names none."),
-        .init("libvirt", "ramdisk", .string, help: "Initrd for direct boot with [libvirt] kernel."),
-        .init("libvirt", "os_command_line", .string, help: "Kernel command line when the image names none."),
-        .init("vnc", "server_listen", .string, default: "127.0.0.1"),
-    ]
+    static let virtTypeOption = TypedOption<String>("libvirt", "virt_type", kind: .choice(["kvm", "qemu", "test"]),
+                                                    default: "kvm")
+    static let connectionURI = TypedOption<String>(
+        "libvirt", "connection_uri", describedAs: "qemu:///system (test:///default for virt_type=test)",
+        computed: { LibvirtSettings.virtTypeOption.read($0) == "test" ? "test:///default" : "qemu:///system" })
+    static let imagesTypeOption = TypedOption<String>(
+        "libvirt", "images_type", kind: .choice(["qcow2", "default", "raw", "flat"]), default: "default",
+        help: "qcow2/default: an overlay on the cached base image; raw/flat: a full raw copy per instance.")
+    static let cpuModeOption = TypedOption<String?>("libvirt", "cpu_mode",
+                                                    kind: .choice(["host-model", "host-passthrough", "custom", "none"]))
+    static let instancesPathOption = TypedOption<String>(
+        "libvirt", "instances_path", describedAs: "$state_path/instances",
+        computed: { (CoreOptions.statePath.read($0) as NSString).appendingPathComponent("instances") })
+    static let shutdownTimeoutOption = TypedOption<Double>(
+        "libvirt", "shutdown_timeout", default: 60,
+        help: "Seconds a soft reboot or power off waits for the guest before forcing it.")
+    static let networkOption = TypedOption<String>(
+        "libvirt", "network", default: "user",
+        help: "The guest NIC (virtio): user (QEMU user networking), none, or a libvirt network's name.")
+    static let kernelOption = TypedOption<String?>("libvirt", "kernel", help: "Kernel for direct boot when the image names none.")
+    static let ramdiskOption = TypedOption<String?>("libvirt", "ramdisk", help: "Initrd for direct boot with [libvirt] kernel.")
+    static let osCommandLine = TypedOption<String?>("libvirt", "os_command_line",
+                                                    help: "Kernel command line when the image names none.")
+    static let vncServerListen = TypedOption<String>("vnc", "server_listen", default: "127.0.0.1")
+
+    static let options: [ConfigOption] = ([
+        virtTypeOption, connectionURI, imagesTypeOption, cpuModeOption, instancesPathOption, shutdownTimeoutOption,
+        networkOption, kernelOption, ramdiskOption, osCommandLine, vncServerListen,
+    ] as [any AnyTypedOption]).map(\.declaration)
 
     var virtType: String
     var uri: String
@@ -33,22 +46,21 @@ struct LibvirtSettings: Sendable {
     var vncListen: String
 
     init(config c: NimbusConfig) throws {
-        virtType = c.string("libvirt", "virt_type", default: "kvm")
-        uri = c.string("libvirt", "connection_uri") ?? (virtType == "test" ? "test:///default" : "qemu:///system")
-        imagesType = c.string("libvirt", "images_type", default: "default")
-        cpuMode = c.string("libvirt", "cpu_mode").flatMap { $0 == "none" ? nil : $0 }
-        let state = c.string("DEFAULT", "state_path", default: "./state")
-        instancesPath = c.string("libvirt", "instances_path") ?? (state as NSString).appendingPathComponent("instances")
-        shutdownTimeout = try c.double("libvirt", "shutdown_timeout", default: 60)
-        network = switch c.string("libvirt", "network", default: "user") {
+        virtType = Self.virtTypeOption.read(c)
+        uri = Self.connectionURI.read(c)
+        imagesType = Self.imagesTypeOption.read(c)
+        cpuMode = Self.cpuModeOption.read(c).flatMap { $0 == "none" ? nil : $0 }
+        instancesPath = Self.instancesPathOption.read(c)
+        shutdownTimeout = try Self.shutdownTimeoutOption.read(c)
+        network = switch Self.networkOption.read(c) {
         case "none", "": nil
         case "user": .user
         case let name: .network(name)
         }
-        kernel = c.string("libvirt", "kernel")
-        ramdisk = c.string("libvirt", "ramdisk")
-        commandLine = c.string("libvirt", "os_command_line")
-        vncListen = c.string("vnc", "server_listen", default: "127.0.0.1")
+        kernel = Self.kernelOption.read(c)
+        ramdisk = Self.ramdiskOption.read(c)
+        commandLine = Self.osCommandLine.read(c)
+        vncListen = Self.vncServerListen.read(c)
     }
 
     /// libvirt's in-process test hypervisor: no files, no QEMU.

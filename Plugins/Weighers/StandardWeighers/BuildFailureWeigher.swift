@@ -4,15 +4,15 @@ import NimbusKernel
 public struct BuildFailureWeigher: HostWeigher {
     public static let name = "BuildFailureWeigher"
     public static let configOptions: [ConfigOption] = [
-        .init("filter_scheduler", "build_failure_weight_multiplier", .float, default: "1000000.0"),
+        weight.declaration,
     ]
+    static let weight = TypedOption<Double>("filter_scheduler", "build_failure_weight_multiplier", default: 1000000.0)
 
     public let multiplier: Double
     public var multiplierOption: String { "build_failure_weight_multiplier" }
 
     public init(context: PluginContext) throws {
-        multiplier = try context.config.double("filter_scheduler", "build_failure_weight_multiplier",
-                                               default: 1_000_000.0)
+        multiplier = try Self.weight.read(context.config)
     }
 
     /// Nova negates the multiplier (config or aggregate override), so more failures weigh less.

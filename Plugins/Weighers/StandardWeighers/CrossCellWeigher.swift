@@ -4,14 +4,15 @@ import NimbusKernel
 public struct CrossCellWeigher: HostWeigher {
     public static let name = "CrossCellWeigher"
     public static let configOptions: [ConfigOption] = [
-        .init("filter_scheduler", "cross_cell_move_weight_multiplier", .float, default: "1000000.0"),
+        weight.declaration,
     ]
+    static let weight = TypedOption<Double>("filter_scheduler", "cross_cell_move_weight_multiplier", default: 1000000.0)
 
     public let multiplier: Double
     public var multiplierOption: String { "cross_cell_move_weight_multiplier" }
 
     public init(context: PluginContext) throws {
-        multiplier = try context.config.double("filter_scheduler", "cross_cell_move_weight_multiplier", default: 1000000.0)
+        multiplier = try Self.weight.read(context.config)
     }
 
     /// Every host weighs 0: no per-host calls.

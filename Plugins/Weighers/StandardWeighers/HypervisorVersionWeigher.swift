@@ -4,14 +4,15 @@ import NimbusKernel
 public struct HypervisorVersionWeigher: HostWeigher {
     public static let name = "HypervisorVersionWeigher"
     public static let configOptions: [ConfigOption] = [
-        .init("filter_scheduler", "hypervisor_version_weight_multiplier", .float, default: "1.0"),
+        weight.declaration,
     ]
+    static let weight = TypedOption<Double>("filter_scheduler", "hypervisor_version_weight_multiplier", default: 1.0)
 
     public let multiplier: Double
     public var multiplierOption: String { "hypervisor_version_weight_multiplier" }
 
     public init(context: PluginContext) throws {
-        multiplier = try context.config.double("filter_scheduler", "hypervisor_version_weight_multiplier", default: 1.0)
+        multiplier = try Self.weight.read(context.config)
     }
 
     /// Reads the one field per host in place (the per-host `weigh` call copied every HostState).

@@ -6,18 +6,19 @@ import NimbusKernel
 public struct ImagePropertiesWeigher: HostWeigher {
     public static let name = "ImagePropertiesWeigher"
     public static let configOptions: [ConfigOption] = [
-        .init("filter_scheduler", "image_props_weight_multiplier", .float, default: "0.0"),
-        .init("filter_scheduler", "image_props_weight_setting", .list),
+        weight.declaration, setting.declaration,
     ]
+    static let weight = TypedOption<Double>("filter_scheduler", "image_props_weight_multiplier", default: 0.0)
+    static let setting = TypedOption<[String]?>("filter_scheduler", "image_props_weight_setting")
 
     public let multiplier: Double
     public var multiplierOption: String { "image_props_weight_multiplier" }
     let setting: [String: Double]
 
     public init(context: PluginContext) throws {
-        multiplier = try context.config.double("filter_scheduler", "image_props_weight_multiplier", default: 0.0)
+        multiplier = try Self.weight.read(context.config)
         var s: [String: Double] = [:]
-        for item in context.config.list("filter_scheduler", "image_props_weight_setting") ?? [] {
+        for item in Self.setting.read(context.config) ?? [] {
             let parts = item.split(separator: "=").map { $0.trimmingCharacters(in: .whitespaces) }
             if parts.count == 2, let r = Double(parts[1]) { s[parts[0]] = r }
         }

@@ -7,10 +7,12 @@ import NimbusKernel
 public struct MetricsWeigher: HostWeigher {
     public static let name = "MetricsWeigher"
     public static let configOptions: [ConfigOption] = [
-        .init("metrics", "weight_multiplier", .float, default: "1.0"),
-        .init("metrics", "required", .bool, default: "true"),
-        .init("metrics", "weight_of_unavailable", .float, default: "-10000.0"),
+        weight.declaration, required.declaration, weightOfUnavailable.declaration,
     ]
+    static let weight = TypedOption<Double>("metrics", "weight_multiplier", default: 1.0)
+    static let required = TypedOption<Bool>("metrics", "required", default: true,
+                                            help: "A host missing a metric weighs weight_of_unavailable either way.")
+    static let weightOfUnavailable = TypedOption<Double>("metrics", "weight_of_unavailable", default: -10000.0)
 
     public let multiplier: Double
     public var multiplierOption: String { "metrics_weight_multiplier" }
@@ -19,9 +21,9 @@ public struct MetricsWeigher: HostWeigher {
 
     public init(context: PluginContext) throws {
         let c = context.config
-        multiplier = try c.double("metrics", "weight_multiplier", default: 1.0)
-        unavailable = try c.double("metrics", "weight_of_unavailable", default: -10000.0)
-        setting = try (c.list("metrics", "weight_setting") ?? []).map { item in
+        multiplier = try Self.weight.read(c)
+        unavailable = try Self.weightOfUnavailable.read(c)
+        setting = try (CoreOptions.metricsWeightSetting.read(c) ?? []).map { item in
             let parts = item.split(separator: "=").map { $0.trimmingCharacters(in: .whitespaces) }
             guard parts.count == 2, let ratio = Double(parts[1]) else {
                 throw ConfigError.invalidValue(source: c.source("metrics", "weight_setting"), section: "metrics",

@@ -4,15 +4,16 @@ import NimbusKernel
 public struct PCIWeigher: HostWeigher {
     public static let name = "PCIWeigher"
     public static let configOptions: [ConfigOption] = [
-        .init("filter_scheduler", "pci_weight_multiplier", .float, default: "1.0"),
+        weight.declaration,
     ]
+    static let weight = TypedOption<Double>("filter_scheduler", "pci_weight_multiplier", default: 1.0)
     static let maxDevices = 100
 
     public let multiplier: Double
     public var multiplierOption: String { "pci_weight_multiplier" }
 
     public init(context: PluginContext) throws {
-        multiplier = try nonNegative(context, "pci_weight_multiplier", 1.0)
+        multiplier = try nonNegative(context, Self.weight)
     }
 
     /// Reads the one field per host in place (the per-host `weigh` call copied every HostState).
@@ -31,11 +32,11 @@ public struct PCIWeigher: HostWeigher {
 }
 
 /// oslo.config `min=0` options: a negative value is a startup error naming the option.
-func nonNegative(_ context: PluginContext, _ option: String, _ def: Double) throws -> Double {
-    let v = try context.config.double("filter_scheduler", option, default: def)
+func nonNegative(_ context: PluginContext, _ option: TypedOption<Double>) throws -> Double {
+    let v = try option.read(context.config)
     guard v >= 0 else {
-        throw ConfigError.invalidValue(source: context.config.source("filter_scheduler", option),
-                                       section: "filter_scheduler", option: option, value: String(v),
+        throw ConfigError.invalidValue(source: context.config.source(option.section, option.name),
+                                       section: option.section, option: option.name, value: String(v),
                                        expected: "a number >= 0")
     }
     return v

@@ -4,15 +4,16 @@ import NimbusKernel
 public struct RAMWeigher: HostWeigher {
     public static let name = "RAMWeigher"
     public static let configOptions: [ConfigOption] = [
-        .init("filter_scheduler", "ram_weight_multiplier", .float, default: "1.0"),
+        weight.declaration,
     ]
+    static let weight = TypedOption<Double>("filter_scheduler", "ram_weight_multiplier", default: 1.0)
 
     public let multiplier: Double
     public var multiplierOption: String { "ram_weight_multiplier" }
     public var minval: Double? { 0 }
 
     public init(context: PluginContext) throws {
-        multiplier = try context.config.double("filter_scheduler", "ram_weight_multiplier", default: 1.0)
+        multiplier = try Self.weight.read(context.config)
     }
 
     /// Reads the one field per host in place (the per-host `weigh` call copied every HostState).

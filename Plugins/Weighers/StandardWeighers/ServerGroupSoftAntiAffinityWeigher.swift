@@ -4,14 +4,15 @@ import NimbusKernel
 public struct ServerGroupSoftAntiAffinityWeigher: HostWeigher {
     public static let name = "ServerGroupSoftAntiAffinityWeigher"
     public static let configOptions: [ConfigOption] = [
-        .init("filter_scheduler", "soft_anti_affinity_weight_multiplier", .float, default: "1.0"),
+        weight.declaration,
     ]
+    static let weight = TypedOption<Double>("filter_scheduler", "soft_anti_affinity_weight_multiplier", default: 1.0)
 
     public let multiplier: Double
     public var multiplierOption: String { "soft_anti_affinity_weight_multiplier" }
 
     public init(context: PluginContext) throws {
-        multiplier = try nonNegative(context, "soft_anti_affinity_weight_multiplier", 1.0)
+        multiplier = try nonNegative(context, Self.weight)
     }
 
     /// No soft-anti-affinity group: every host weighs 0, without the per-host calls (which copied every HostState).

@@ -14,6 +14,9 @@ public struct ConfigOption: Sendable, Hashable {
     public var kind: Kind
     public var defaultValue: String?
     public var help: String
+    /// A default that depends on other options or the machine (`$state_path/…`, the hostname), for
+    /// `config show`; set by `TypedOption`'s computed-default initialiser. Not part of equality.
+    public var computedDefault: (@Sendable (NimbusConfig) -> String?)?
 
     public init(_ section: String, _ name: String, _ kind: Kind, default defaultValue: String? = nil, help: String = "") {
         self.section = section
@@ -21,6 +24,18 @@ public struct ConfigOption: Sendable, Hashable {
         self.kind = kind
         self.defaultValue = defaultValue
         self.help = help
+    }
+
+    public static func == (a: ConfigOption, b: ConfigOption) -> Bool {
+        (a.section, a.name, a.kind, a.defaultValue, a.help) == (b.section, b.name, b.kind, b.defaultValue, b.help)
+    }
+
+    public func hash(into h: inout Hasher) {
+        h.combine(section)
+        h.combine(name)
+        h.combine(kind)
+        h.combine(defaultValue)
+        h.combine(help)
     }
 
     /// Checks a raw value; returns a description of what was expected when it does not parse.

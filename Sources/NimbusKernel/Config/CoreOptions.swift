@@ -1,66 +1,53 @@
-/// The options the kernel and services read, with Nova's names and defaults.
-public enum CoreOptions {
-    public static let all: [ConfigOption] = [
-        .init("DEFAULT", "host", .string, help: "Name of this node (defaults to the machine's hostname)."),
-        .init("DEFAULT", "state_path", .string, default: "./state", help: "Top-level directory for state."),
-        .init("DEFAULT", "compute_driver", .string, default: "fake.FakeDriver"),
-        .init("DEFAULT", "report_interval", .float, default: "10"),
-        .init("DEFAULT", "service_down_time", .float, default: "60"),
-        .init("DEFAULT", "transport_url", .string, default: "inprocess://"),
-        .init("DEFAULT", "rpc_response_timeout", .float, default: "60"),
-        .init("DEFAULT", "osapi_compute_listen", .string, default: "127.0.0.1"),
-        .init("DEFAULT", "osapi_compute_listen_port", .port, default: "8774"),
-        .init("DEFAULT", "initial_cpu_allocation_ratio", .float, default: "4.0"),
-        .init("DEFAULT", "initial_ram_allocation_ratio", .float, default: "1.0"),
-        .init("DEFAULT", "initial_disk_allocation_ratio", .float, default: "1.0"),
-        .init("DEFAULT", "cpu_allocation_ratio", .float),
-        .init("DEFAULT", "ram_allocation_ratio", .float),
-        .init("DEFAULT", "disk_allocation_ratio", .float),
-        .init("DEFAULT", "reserved_host_memory_mb", .int, default: "512"),
-        .init("DEFAULT", "reserved_host_cpus", .int, default: "0"),
-        .init("DEFAULT", "reserved_host_disk_mb", .int, default: "0"),
-        .init("DEFAULT", "default_availability_zone", .string, default: "nova"),
-        .init("DEFAULT", "internal_service_availability_zone", .string, default: "internal"),
-        .init("DEFAULT", "debug", .bool, default: "false"),
-        .init("database", "connection", .string, help: "sqlite:///path or a path; default $state_path/nimbus.sqlite"),
-        .init("api_database", "connection", .string),
-        .init("filter_scheduler", "enabled_filters", .list,
-              default: "ComputeFilter,ComputeCapabilitiesFilter,ImagePropertiesFilter,"
-                + "ServerGroupAntiAffinityFilter,ServerGroupAffinityFilter"),
-        .init("filter_scheduler", "available_filters", .list),
-        .init("filter_scheduler", "weight_classes", .list, help: "Weighers to use; empty means every registered one."),
-        .init("filter_scheduler", "host_subset_size", .int, default: "1"),
-        .init("filter_scheduler", "shuffle_best_same_weighed_hosts", .bool, default: "false"),
-        .init("scheduler", "max_attempts", .int, default: "3"),
-        .init("pci", "alias", .string, help: "JSON object or list of objects: name, vendor_id, product_id, device_type."),
-        .init("scheduler", "workers", .int),
-        .init("api", "max_limit", .int, default: "1000"),
-        .init("api", "max_instances_per_request", .int, default: "1000",
-              help: "Most servers one create request may ask for (max_count is capped to it; a larger min_count is 400)."),
-        .init("api", "auth_strategy", .choice(["noauth2", "keystone"]), default: "keystone",
-              help: "keystone (Nova's default): X-Auth-Token from the built-in or an external Keystone; noauth2: every caller is admin."),
-        .init("compute", "max_concurrent_builds", .int, default: "10"),
-        .init("DEFAULT", "update_resources_interval", .float, default: "60"),
-        .init("DEFAULT", "sync_power_state_interval", .float, default: "600"),
-        .init("metrics", "listen", .string, default: "127.0.0.1"),
-        .init("metrics", "port", .port, help: "Serve Prometheus /metrics here (scheduler, conductor, compute); unset: off."),
-        .init("compute", "consecutive_build_service_disable_threshold", .int, default: "10"),
-    ] + quotaDefaults.map { .init("quota", $0.0, .int, default: String($0.1), help: "Default per-project limit; -1 = unlimited.") }
-        + upgradeLevels
+import Foundation
 
-    /// Nova's `[quota]` defaults (the API enforces them; `os-quota-sets` overrides per project).
-    public static let quotaDefaults: [(String, Int)] = [
-        ("instances", 10), ("cores", 20), ("ram", 51200), ("metadata_items", 128), ("key_pairs", 100),
-        ("server_groups", 10), ("server_group_members", 10),
+/// The kernel's options (those the registry, every daemon or every plugin may read), with Nova's names and
+/// defaults. Services declare theirs in their own module (`APIOptions`, `ComputeOptions`, `IdentityOptions` …).
+public enum CoreOptions {
+    public static let host = TypedOption<String>(
+        "DEFAULT", "host", describedAs: "the machine's hostname", help: "Name of this node.",
+        computed: { _ in ProcessInfo.processInfo.hostName })
+    public static let statePath = TypedOption<String>("DEFAULT", "state_path", default: "./state",
+                                                      help: "Top-level directory for state.")
+    public static let computeDriver = TypedOption<String>("DEFAULT", "compute_driver", default: "fake.FakeDriver",
+                                                          help: "The virt driver computes use.")
+    public static let reportInterval = TypedOption<Double>("DEFAULT", "report_interval", default: 10,
+                                                           help: "Seconds between service heartbeats.")
+    public static let serviceDownTime = TypedOption<Double>(
+        "DEFAULT", "service_down_time", default: 60,
+        help: "Seconds without a heartbeat before a service is down (at least 2.5 x report_interval).")
+    public static let transportURL = TypedOption<String>("DEFAULT", "transport_url", default: "inprocess://",
+                                                         help: "RPC transport: inprocess:// or zmq://host:port.")
+    public static let rpcResponseTimeout = TypedOption<Double>("DEFAULT", "rpc_response_timeout", default: 60,
+                                                               help: "Seconds an RPC call waits for its reply.")
+    public static let debug = TypedOption<Bool>("DEFAULT", "debug", default: false,
+                                                help: "Log at debug level (NIMBUS_LOG_LEVEL may lower it to trace).")
+    public static let enabledFilters = TypedOption<[String]>(
+        "filter_scheduler", "enabled_filters",
+        default: ["ComputeFilter", "ComputeCapabilitiesFilter", "ImagePropertiesFilter",
+                  "ServerGroupAntiAffinityFilter", "ServerGroupAffinityFilter"],
+        help: "Filters the scheduler runs, in order (Nova 34's default).")
+    public static let availableFilters = TypedOption<[String]?>(
+        "filter_scheduler", "available_filters", help: "Accepted for nova.conf compatibility: every registered filter is available.")
+    public static let weightClasses = TypedOption<[String]?>(
+        "filter_scheduler", "weight_classes", help: "Weighers to use; unset means every registered one.")
+    public static let maxAttempts = TypedOption<Int>("scheduler", "max_attempts", default: 3,
+                                                     help: "Hosts tried per instance (the first plus reschedules).")
+
+    /// `[metrics] weight_setting`: read by MetricsFilter and MetricsWeigher, which live in different plugin
+    /// modules, so the kernel declares it once for both.
+    public static let metricsWeightSetting = TypedOption<[String]?>(
+        "metrics", "weight_setting", help: "name=ratio pairs, e.g. cpu.percent=-1.0")
+
+    public static let typed: [any AnyTypedOption] = [
+        host, statePath, computeDriver, reportInterval, serviceDownTime, transportURL, rpcResponseTimeout, debug,
+        enabledFilters, availableFilters, weightClasses, maxAttempts,
     ]
+    public static let all: [ConfigOption] = typed.map(\.declaration) + upgradeLevels
 }
 
 extension CoreOptions {
-    /// Nova 34's default `enabled_filters`.
-    public static let novaDefaultFilters = [
-        "ComputeFilter", "ComputeCapabilitiesFilter", "ImagePropertiesFilter", "ServerGroupAntiAffinityFilter",
-        "ServerGroupAffinityFilter",
-    ]
+    /// Nova 34's default `enabled_filters` (from the declaration).
+    public static var novaDefaultFilters: [String] { enabledFilters.staticDefault ?? [] }
     /// Filters enabled when config sets none: Nova's defaults.
-    public static let defaultFilters = novaDefaultFilters
+    public static var defaultFilters: [String] { novaDefaultFilters }
 }

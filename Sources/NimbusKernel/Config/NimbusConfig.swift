@@ -76,6 +76,9 @@ public struct NimbusConfig: Sendable {
         string(section, option) ?? def
     }
 
+    /// The raw text a declared option is set to (nil when unset), for listings such as `config show`.
+    public func rawValue(of option: ConfigOption) -> String? { string(option.section, option.name) }
+
     public func source(_ section: String, _ option: String) -> String {
         sources["\(section).\(option)"] ?? "defaults"
     }
@@ -116,10 +119,7 @@ public struct NimbusConfig: Sendable {
 
     /// A comma-separated list option; empty entries dropped.
     public func list(_ section: String, _ option: String) -> [String]? {
-        string(section, option).map {
-            $0.split(whereSeparator: { $0 == "," || $0 == "\n" })
-                .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-        }
+        string(section, option).flatMap([String].parse)
     }
 
     // MARK: validation

@@ -5,8 +5,8 @@ public struct ServiceTiming: Sendable, Hashable {
     public var serviceDownTime: Double
 
     public init(config: NimbusConfig) throws {
-        let interval = try config.double("DEFAULT", "report_interval", default: 10)
-        let down = try config.double("DEFAULT", "service_down_time", default: 60)
+        let interval = try CoreOptions.reportInterval.read(config)
+        let down = try CoreOptions.serviceDownTime.read(config)
         self.init(reportInterval: interval, serviceDownTime: down)
     }
 

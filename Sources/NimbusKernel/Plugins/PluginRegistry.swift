@@ -108,7 +108,7 @@ public struct PluginRegistry: Sendable {
 
     /// Every option the registered plugins declare plus the core ones.
     public var allOptions: [ConfigOption] {
-        CoreOptions.all + IdentityImageOptions.all + filters.values.flatMap(\.options) + weighers.values.flatMap(\.options)
+        CoreOptions.all + filters.values.flatMap(\.options) + weighers.values.flatMap(\.options)
             + virtDrivers.values.flatMap(\.options) + transports.values.flatMap(\.options)
     }
 
@@ -154,16 +154,16 @@ public struct PluginRegistry: Sendable {
 
     /// Checks that every plugin the config names exists, before any daemon starts.
     public func checkConfigured(_ config: NimbusConfig) throws {
-        for name in config.list("filter_scheduler", "enabled_filters") ?? CoreOptions.defaultFilters
+        for name in CoreOptions.enabledFilters.read(config)
         where filters[name] == nil {
             throw PluginError.unknown(kind: .filter, name: name, option: "[filter_scheduler] enabled_filters",
                                       known: Array(filters.keys))
         }
-        for name in config.list("filter_scheduler", "weight_classes") ?? [] where weighers[name] == nil {
+        for name in CoreOptions.weightClasses.read(config) ?? [] where weighers[name] == nil {
             throw PluginError.unknown(kind: .weigher, name: name, option: "[filter_scheduler] weight_classes",
                                       known: Array(weighers.keys))
         }
-        let driver = config.string("DEFAULT", "compute_driver", default: "fake.FakeDriver")
+        let driver = CoreOptions.computeDriver.read(config)
         if virtDrivers[driver] == nil {
             throw PluginError.unknown(kind: .virtDriver, name: driver, option: "[DEFAULT] compute_driver",
                                       known: Array(virtDrivers.keys))

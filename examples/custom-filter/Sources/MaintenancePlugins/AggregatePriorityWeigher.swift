@@ -6,14 +6,15 @@ import NimbusKernel
 public struct AggregatePriorityWeigher: HostWeigher {
     public static let name = "AggregatePriorityWeigher"
     public static let configOptions: [ConfigOption] = [
-        .init("filter_scheduler", "aggregate_priority_weight_multiplier", .float, default: "1.0"),
+        weight.declaration,
     ]
+    static let weight = TypedOption<Double>("filter_scheduler", "aggregate_priority_weight_multiplier", default: 1.0)
 
     public let multiplier: Double
     public var multiplierOption: String { "aggregate_priority_weight_multiplier" }
 
     public init(context: PluginContext) throws {
-        multiplier = try context.config.double("filter_scheduler", "aggregate_priority_weight_multiplier", default: 1.0)
+        multiplier = try Self.weight.read(context.config)
     }
 
     public func weigh(_ host: HostState, _ spec: RequestSpec) -> Double {

@@ -9,16 +9,18 @@ public struct MaintenanceWindowFilter: HostFilter {
     public static let name = "MaintenanceWindowFilter"
     public static let metadataKey = "maintenance_window"
     public static let configOptions: [ConfigOption] = [
-        .init("maintenance", "lead_time_minutes", .int, default: "0",
-              help: "Also avoid hosts whose maintenance starts within this many minutes."),
+        leadTimeMinutes.declaration,
     ]
+    static let leadTimeMinutes = TypedOption<Int>(
+        "maintenance", "lead_time_minutes", default: 0,
+        help: "Also avoid hosts whose maintenance starts within this many minutes.")
 
     let leadTime: TimeInterval
     /// The clock; tests pass a fixed one.
     let now: @Sendable () -> Date
 
     public init(context: PluginContext) throws {
-        self.init(leadTimeMinutes: try context.config.int("maintenance", "lead_time_minutes", default: 0))
+        self.init(leadTimeMinutes: try Self.leadTimeMinutes.read(context.config))
     }
 
     public init(leadTimeMinutes: Int, now: @escaping @Sendable () -> Date = { Date() }) {

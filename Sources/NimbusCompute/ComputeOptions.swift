@@ -1,0 +1,32 @@
+import NimbusKernel
+
+/// Options of nova-compute: periodic tasks, concurrency, reserved resources and allocation ratios (Nova's
+/// names and defaults; an unset `*_allocation_ratio` keeps the node's current one, else the `initial_` one).
+public enum ComputeOptions {
+    public static let updateResourcesInterval = TypedOption<Double>(
+        "DEFAULT", "update_resources_interval", default: 60, help: "Seconds between resource reports.")
+    public static let syncPowerStateInterval = TypedOption<Double>(
+        "DEFAULT", "sync_power_state_interval", default: 600,
+        help: "Seconds between power-state syncs with the driver.")
+    public static let maxConcurrentBuilds = TypedOption<Int>("compute", "max_concurrent_builds", default: 10)
+    public static let consecutiveBuildServiceDisableThreshold = TypedOption<Int>(
+        "compute", "consecutive_build_service_disable_threshold", default: 10)
+    public static let reservedHostMemoryMB = TypedOption<Int>("DEFAULT", "reserved_host_memory_mb", default: 512)
+    public static let reservedHostCPUs = TypedOption<Int>("DEFAULT", "reserved_host_cpus", default: 0)
+    public static let reservedHostDiskMB = TypedOption<Int>("DEFAULT", "reserved_host_disk_mb", default: 0)
+    public static let cpuAllocationRatio = TypedOption<Double?>("DEFAULT", "cpu_allocation_ratio")
+    public static let ramAllocationRatio = TypedOption<Double?>("DEFAULT", "ram_allocation_ratio")
+    public static let diskAllocationRatio = TypedOption<Double?>("DEFAULT", "disk_allocation_ratio")
+    public static let initialCPUAllocationRatio = TypedOption<Double>("DEFAULT", "initial_cpu_allocation_ratio",
+                                                                      default: 4.0)
+    public static let initialRAMAllocationRatio = TypedOption<Double>("DEFAULT", "initial_ram_allocation_ratio",
+                                                                      default: 1.0)
+    public static let initialDiskAllocationRatio = TypedOption<Double>("DEFAULT", "initial_disk_allocation_ratio",
+                                                                       default: 1.0)
+
+    public static let all: [ConfigOption] = ([
+        updateResourcesInterval, syncPowerStateInterval, maxConcurrentBuilds, consecutiveBuildServiceDisableThreshold,
+        reservedHostMemoryMB, reservedHostCPUs, reservedHostDiskMB, cpuAllocationRatio, ramAllocationRatio,
+        diskAllocationRatio, initialCPUAllocationRatio, initialRAMAllocationRatio, initialDiskAllocationRatio,
+    ] as [any AnyTypedOption]).map(\.declaration)
+}
