@@ -68,18 +68,12 @@ import Testing
     }
 }
 
-/// A seeded generator of hostile input (SplitMix64: the same cases every run).
+/// A seeded generator of hostile Compute API input, shaped by Nova's body keys (the same cases every run).
 struct FuzzInput {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
+    var rng: SeededRNG
+    init(seed: UInt64) { rng = SeededRNG(state: seed) }
 
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+    mutating func next() -> UInt64 { rng.next() }
 
     mutating func int(_ n: Int) -> Int { Int(next() % UInt64(max(1, n))) }
     mutating func chance(_ p: Double) -> Bool { Double(next() % 10_000) / 10_000 < p }

@@ -1,10 +1,13 @@
 import Foundation
 
-/// SplitMix64: a fixed seed gives the same cases on every run and machine.
-struct SeededRNG: RandomNumberGenerator {
-    var state: UInt64
+/// Generated input for the services' generated-input tests (Identity, Image; Compute has its own shape-aware
+/// generator). SplitMix64: a fixed seed gives the same cases on every run and machine.
+public struct SeededRNG: RandomNumberGenerator {
+    public var state: UInt64
 
-    mutating func next() -> UInt64 {
+    public init(state: UInt64) { self.state = state }
+
+    public mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         var z = state
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
@@ -16,18 +19,18 @@ struct SeededRNG: RandomNumberGenerator {
 /// Request bodies as raw JSON text, of right and wrong shapes. Raw text, because JSONSerialization cannot
 /// write what we want to send: numbers beyond Double, lone surrogates, nesting past the decoder's limit,
 /// truncated documents.
-struct BodyGenerator {
-    var rng: SeededRNG
-    var counter = 0
+public struct BodyGenerator {
+    public var rng: SeededRNG
+    public var counter = 0
 
-    init(seed: UInt64) { rng = SeededRNG(state: seed) }
+    public init(seed: UInt64) { rng = SeededRNG(state: seed) }
 
-    mutating func pick<T>(_ choices: [T]) -> T { choices[Int.random(in: 0..<choices.count, using: &rng)] }
-    mutating func chance(_ percent: Int) -> Bool { Int.random(in: 0..<100, using: &rng) < percent }
+    public mutating func pick<T>(_ choices: [T]) -> T { choices[Int.random(in: 0..<choices.count, using: &rng)] }
+    public mutating func chance(_ percent: Int) -> Bool { Int.random(in: 0..<100, using: &rng) < percent }
 
     /// A JSON string literal: plain and unique half of the time, else NUL, control characters, 100 KB,
     /// just over the usual 255 limit, odd Unicode, a lone surrogate, blanks.
-    mutating func string() -> String {
+    public mutating func string() -> String {
         counter += 1
         if chance(50) { return "\"gen-\(counter)\"" }
         return pick([
@@ -39,13 +42,13 @@ struct BodyGenerator {
         ])
     }
 
-    mutating func number() -> String {
+    public mutating func number() -> String {
         pick(["0", "-1", "1", "512", "1.5", "-0.0", "1e400", "-1e400", "9223372036854775807", "9223372036854775808",
               "-9223372036854775809", "123456789012345678901234567890", "1e-400", "4.9e-324"])
     }
 
     /// Any value, nested up to `depth`; sometimes nested far past what the decoder accepts.
-    mutating func value(depth: Int = 3) -> String {
+    public mutating func value(depth: Int = 3) -> String {
         switch Int.random(in: 0..<10, using: &rng) {
         case 0: return pick(["null", "true", "false"])
         case 1, 2: return number()
@@ -63,7 +66,7 @@ struct BodyGenerator {
 
     /// An object with these keys, each value right-typed most of the time (`right`) and anything otherwise,
     /// plus sometimes an unknown key.
-    mutating func object(_ fields: [(String, (inout BodyGenerator) -> String)]) -> String {
+    public mutating func object(_ fields: [(String, (inout BodyGenerator) -> String)]) -> String {
         var parts: [String] = []
         for (key, right) in fields where chance(80) {
             parts.append("\"\(key)\":" + (chance(85) ? right(&self) : value()))
@@ -74,7 +77,7 @@ struct BodyGenerator {
 
     /// A whole body: `wrapped` (the route's right shape, built by the caller) most of the time, otherwise
     /// a wrong shape: another value, the resource key holding a wrong type, truncated or not JSON at all.
-    mutating func body(key: String?, _ wrapped: (inout BodyGenerator) -> String) -> Data {
+    public mutating func body(key: String?, _ wrapped: (inout BodyGenerator) -> String) -> Data {
         let text: String
         switch Int.random(in: 0..<10, using: &rng) {
         case 0: text = value()
@@ -89,7 +92,7 @@ struct BodyGenerator {
     }
 
     /// A path segment or query value, percent-encoded as a client would (NUL as %00).
-    mutating func urlPart() -> String {
+    public mutating func urlPart() -> String {
         counter += 1
         let raw = pick(["gen-\(counter)", "", "a\u{0}b", "\u{1}", "é😀", String(repeating: "z", count: 3000), "../..", "%",
                         "a b+c&d=e", "in:a,b", "eq:x"])
