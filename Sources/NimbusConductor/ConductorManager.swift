@@ -93,6 +93,7 @@ public struct ConductorManager: Sendable {
                                         start: e.start, finish: e.finish, result: e.result, traceback: e.traceback)
             return Empty()
         }
+        serveCapabilities(&db)
         return [task, db]
     }
 

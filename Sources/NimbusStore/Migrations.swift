@@ -110,6 +110,7 @@ enum Migrations {
         m.registerMigration("003_identity_images", migrate: identityAndImages)
         m.registerMigration("004_compute_api", migrate: computeAPI)
         m.registerMigration("005_scheduler_change_tracking", migrate: schedulerChangeTracking)
+        m.registerMigration("008_node_capabilities", migrate: nodeCapabilities)
         return m
     }
 }
