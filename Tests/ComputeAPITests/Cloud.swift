@@ -41,8 +41,8 @@ final class Cloud: Sendable {
 
     var store: NimbusStore { aio.store }
 
-    static func start(hosts: Int = 2, validator: (any TokenValidator)? = nil, _ overrides: [String: String] = [:])
-        async throws -> Cloud
+    static func start(hosts: Int = 2, validator: (any TokenValidator)? = nil, _ overrides: [String: String] = [:],
+                      registry: PluginRegistry = .builtin()) async throws -> Cloud
     {
         let id = UUID().uuidString.prefix(8)
         var settings = [
@@ -59,7 +59,7 @@ final class Cloud: Sendable {
         settings.merge(overrides) { _, new in new }
         var logger = Logger(label: "api-tests")
         logger.logLevel = .warning
-        let runtime = try NimbusRuntime(registry: .builtin(), configFiles: [], overrides: settings, environment: [:],
+        let runtime = try NimbusRuntime(registry: registry, configFiles: [], overrides: settings, environment: [:],
                                         logger: logger)
         let aio = try AllInOne(runtime: runtime, fakeHosts: hosts, tokenValidator: validator)
         try await aio.seedDefaultFlavors()
@@ -76,8 +76,8 @@ final class Cloud: Sendable {
 
     /// Runs `body` against a fresh cloud and stops it afterwards, awaited (also when `body` throws).
     static func with<T>(hosts: Int = 2, validator: (any TokenValidator)? = nil, _ overrides: [String: String] = [:],
-                        _ body: (Cloud) async throws -> T) async throws -> T {
-        let cloud = try await start(hosts: hosts, validator: validator, overrides)
+                        registry: PluginRegistry = .builtin(), _ body: (Cloud) async throws -> T) async throws -> T {
+        let cloud = try await start(hosts: hosts, validator: validator, overrides, registry: registry)
         do {
             let result = try await body(cloud)
             await cloud.stop()
