@@ -3,12 +3,13 @@ import NimbusKernel
 import NimbusRPC
 
 /// The conductor's database-proxy API (computes never open the database), served on topic `conductor` in the
-/// default namespace. Nova's `ConductorAPI` is at 3.0 and proxies objects; Nimbus proxies these calls, all 3.0.
+/// default namespace. Nova's `ConductorAPI` is at 3.0 and proxies objects; Nimbus proxies these calls, 3.0
+/// except `compute_node_capabilities` (3.1, Nimbus's own).
 public enum ConductorAPI: RPCAPIContract {
     public static let name = "conductor"
     public static let topic = "conductor"
     public static let namespace: String? = nil
-    public static let version = RPCVersion(3, 0)
+    public static let version = RPCVersion(3, 1)
 
     /// Remote error types a compute acts on (Nova's exception names).
     public static let instanceNotFound = "InstanceNotFound"
@@ -39,6 +40,7 @@ public enum ConductorAPI: RPCAPIContract {
         serviceRegister.info, serviceHeartbeat.info, serviceStopped.info, computeNodeUpdate.info, instanceUpdate.info,
         instanceGet.info, instanceDestroy.info, instancesDeleted.info, instancesOnHost.info, instanceFaultCreate.info,
         allocationRelease.info, imageGet.info, imageData.info, buildResult.info, actionEvent.info,
+        computeNodeCapabilities.info,
     ]
 
     public struct RegisterService: Codable, Sendable, Hashable {

@@ -127,6 +127,7 @@ extension ComputeAPI {
             throw NovaError.conflict("Cannot '\(action)' instance \(id) while it is in task_state \(i.taskState?.rawValue ?? "None")")
         }
         guard let host = i.host else { throw NovaError.conflict("Instance \(id) is not ready") }
+        try await requireCapability(i, action: action)
         let updated: InstanceRecord
         do {
             updated = try await store.updateInstance(i.uuid, InstanceUpdate(taskState: .some(task), expectedTaskStates: tasks))

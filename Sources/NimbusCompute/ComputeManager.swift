@@ -36,40 +36,7 @@ public struct ComputeManager: Sendable {
             try await self.terminate(op.instance)
             return Empty()
         }
-        e.on(ComputeManagerAPI.rebootInstance) { op in
-            try await self.act(op.instance, from: [.rebooting, .rebootingHard], to: .active) {
-                try await driver.reboot(op.instance, hard: op.hard)
-            }
-            return Empty()
-        }
-        e.on(ComputeManagerAPI.stopInstance) { op in
-            try await self.act(op.instance, from: [.poweringOff], to: .stopped) { try await driver.powerOff(op.instance) }
-            return Empty()
-        }
-        e.on(ComputeManagerAPI.startInstance) { op in
-            try await self.act(op.instance, from: [.poweringOn], to: .active) { try await driver.powerOn(op.instance) }
-            return Empty()
-        }
-        e.on(ComputeManagerAPI.pauseInstance) { op in
-            let d = try Self.capability(driver, (any PausableDriver).self, "pause")
-            try await self.act(op.instance, from: [.pausing], to: .paused) { try await d.pause(op.instance) }
-            return Empty()
-        }
-        e.on(ComputeManagerAPI.unpauseInstance) { op in
-            let d = try Self.capability(driver, (any PausableDriver).self, "unpause")
-            try await self.act(op.instance, from: [.unpausing], to: .active) { try await d.unpause(op.instance) }
-            return Empty()
-        }
-        e.on(ComputeManagerAPI.suspendInstance) { op in
-            let d = try Self.capability(driver, (any SuspendableDriver).self, "suspend")
-            try await self.act(op.instance, from: [.suspending], to: .suspended) { try await d.suspend(op.instance) }
-            return Empty()
-        }
-        e.on(ComputeManagerAPI.resumeInstance) { op in
-            let d = try Self.capability(driver, (any SuspendableDriver).self, "resume")
-            try await self.act(op.instance, from: [.resuming], to: .active) { try await d.resume(op.instance) }
-            return Empty()
-        }
+        serveActions(&e)
         e.on(ComputeManagerAPI.getConsoleOutput) { op in
             let d = try Self.capability(driver, (any ConsoleOutputDriver).self, "console output")
             return ConsoleTail.tail(try await d.consoleOutput(op.instance), length: op.length)
@@ -78,13 +45,6 @@ public struct ComputeManager: Sendable {
             try await Self.capability(driver, (any HostUptimeDriver).self, "host uptime").hostUptime()
         }
         return e
-    }
-
-    static func capability<T>(_ driver: any VirtDriver, _: T.Type, _ what: String) throws -> T {
-        guard let d = driver as? T else {
-            throw RemoteError(type: "NotImplemented", message: "Driver \(type(of: driver).name) does not support \(what).")
-        }
-        return d
     }
 
     // MARK: build
@@ -220,21 +180,5 @@ public struct ComputeManager: Sendable {
     func terminate(_ instance: InstanceRecord) async throws {
         try await driver.destroy(instance)
         try await conductor.destroyed(instance.uuid)
-    }
-
-    /// Runs a driver operation for an instance whose task state the API already set; on success the new
-    /// vm_state and the driver's power state are saved, on failure the task state is cleared (Nova's
-    /// `reverts_task_state`).
-    func act(_ instance: InstanceRecord, from: [TaskState], to vmState: VMState,
-             _ op: @Sendable () async throws -> Void) async throws {
-        do {
-            try await op()
-        } catch {
-            _ = try? await conductor.update(instance.uuid, InstanceUpdate(taskState: .some(nil)))
-            throw error
-        }
-        let power = (try? await driver.instanceInfo(instance).powerState) ?? .noState
-        try await conductor.update(instance.uuid, InstanceUpdate(
-            vmState: vmState, taskState: .some(nil), powerState: power, expectedTaskStates: from.map { $0 }))
     }
 }

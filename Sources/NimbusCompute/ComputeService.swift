@@ -91,6 +91,7 @@ public final class ComputeService: Service, Sendable {
         let resources = try await driver.hostResources()
         _ = try await conductor.db.call(ConductorAPI.computeNodeUpdate,
                                         ConductorAPI.NodeUpdate(host: host, resources: resources, inventory: inventory))
+        try await reportCapabilities(node: resources.hypervisorHostname)
     }
 
     public func run() async throws {

@@ -101,6 +101,7 @@ public struct ConductorManager: Sendable {
                                         start: e.start, finish: e.finish, result: e.result, traceback: e.traceback)
             return Empty()
         }
+        serveCapabilities(&db)
         return [task, db]
     }
 

@@ -77,6 +77,20 @@ public enum VirtDriverConformance {
             }
             try await d.destroy(g.instance)
         },
+        Check("declared capabilities match the refining protocols") { make in
+            // The API refuses an action the node's capabilities lack, and the compute calls the protocol: a
+            // capability declared without its protocol would fail late, one omitted would refuse a working action.
+            let d = try await make()
+            let declared = d.capabilities
+            let actual = DriverCapabilities.conformances(of: d)
+            for c in [DriverCapability.pause, .suspend, .consoleOutput, .vncConsole] {
+                try require(declared.supports(c) == actual.supports(c), "capabilities",
+                            "\(c) declared \(declared.supports(c)), protocol conformance \(actual.supports(c))")
+            }
+            for t in declared.traits {
+                try require(t.hasPrefix("COMPUTE_"), "capabilities", "trait \(t) is not a COMPUTE_* trait")
+            }
+        },
         Check("errors for unknown and duplicate guests") { make in
             let d = try await make()
             try await d.initHost()

@@ -112,6 +112,7 @@ enum Migrations {
         m.registerMigration("005_scheduler_change_tracking", migrate: schedulerChangeTracking)
         m.registerMigration("006_access_ips_quota_classes", migrate: accessIPsAndQuotaClasses)
         m.registerMigration("007_build_ownership", migrate: buildOwnership)
+        m.registerMigration("008_node_capabilities", migrate: nodeCapabilities)
         return m
     }
 }

@@ -29,8 +29,8 @@ public final class TestCloud: StoppableHarness {
 
     /// Without a validator the cloud runs noauth2 (every caller is admin). Nova's default quotas apply unless
     /// `overrides` change them.
-    public static func start(hosts: Int = 2, validator: (any TokenValidator)? = nil, _ overrides: [String: String] = [:])
-        async throws -> TestCloud
+    public static func start(hosts: Int = 2, validator: (any TokenValidator)? = nil, _ overrides: [String: String] = [:],
+                             registry: PluginRegistry = .builtin()) async throws -> TestCloud
     {
         let id = UUID().uuidString.prefix(8)
         var settings = [
@@ -46,7 +46,7 @@ public final class TestCloud: StoppableHarness {
         settings.merge(overrides) { _, new in new }
         var logger = Logger(label: "nimbus-tests")
         logger.logLevel = .warning
-        let runtime = try NimbusRuntime(registry: .builtin(), configFiles: [], overrides: settings, environment: [:],
+        let runtime = try NimbusRuntime(registry: registry, configFiles: [], overrides: settings, environment: [:],
                                         logger: logger)
         let aio = try AllInOne(runtime: runtime, fakeHosts: hosts, tokenValidator: validator)
         try await aio.seedDefaultFlavors()
@@ -68,8 +68,10 @@ public final class TestCloud: StoppableHarness {
 
     /// Runs `body` against a fresh cloud and stops it afterwards, awaited (also when `body` throws).
     public static func with<T>(hosts: Int = 2, validator: (any TokenValidator)? = nil, _ overrides: [String: String] = [:],
-                               _ body: (TestCloud) async throws -> T) async throws -> T {
-        try await withHarness(try await start(hosts: hosts, validator: validator, overrides), body)
+                               registry: PluginRegistry = .builtin(), _ body: (TestCloud) async throws -> T)
+        async throws -> T
+    {
+        try await withHarness(try await start(hosts: hosts, validator: validator, overrides, registry: registry), body)
     }
 
     private init(aio: AllInOne, task: Task<Void, any Error>, base: String) {

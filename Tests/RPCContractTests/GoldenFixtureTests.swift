@@ -16,7 +16,7 @@ import Testing
         ConductorAPI.name: [
             "service_register", "service_heartbeat", "service_stopped", "compute_node_update", "instance_update",
             "instance_get", "instance_destroy", "instances_deleted", "instances_on_host", "instance_fault_create",
-            "allocation_release", "image_get", "image_data", "build_result", "action_event",
+            "allocation_release", "image_get", "image_data", "build_result", "action_event", "compute_node_capabilities",
         ],
         ComputeManagerAPI.name: [
             "build_and_run_instance", "terminate_instance", "reboot_instance", "stop_instance", "start_instance",
@@ -74,6 +74,9 @@ import Testing
         try GoldenFixture.check(C.actionEvent, args: C.ActionEvent(
             instance: Samples.uuid(1), requestID: "req-1", event: "compute__do_build_and_run_instance", host: "h1",
             start: Samples.date, finish: Samples.date, result: "Error", traceback: "trace"), reply: Empty())
+        try GoldenFixture.check(C.computeNodeCapabilities, args: C.NodeCapabilities(
+            node: "h1.example", capabilities: DriverCapabilities([.pause, .imageTypeRaw]),
+            traits: ["COMPUTE_IMAGE_TYPE_RAW"]), reply: Empty())
     }
 
     @Test func compute() throws {

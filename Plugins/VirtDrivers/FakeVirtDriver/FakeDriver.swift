@@ -49,6 +49,14 @@ public actor FakeDriver: VirtDriver, ConsoleOutputDriver, PausableDriver, Suspen
 
     public nonisolated func lifecycleEvents() -> AsyncStream<LifecycleEvent> { events.stream }
 
+    /// The refining protocols it conforms to, plus the image formats it accepts (it reads no image, so any).
+    public nonisolated var capabilities: DriverCapabilities {
+        var c = DriverCapabilities.conformances(of: self)
+        c.supported.formUnion([.imageTypeRaw, .imageTypeQcow2, .imageTypeISO, .imageTypeAKI, .imageTypeARI,
+                               .imageTypeAMI])
+        return c
+    }
+
     /// Simulates the guest changing state by itself (shut down from inside, crashed), as a hypervisor
     /// would report: the state changes and a lifecycle event is emitted.
     public func simulate(_ instance: UUID, becomes state: PowerState) throws {

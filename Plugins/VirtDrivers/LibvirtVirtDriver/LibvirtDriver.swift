@@ -17,6 +17,15 @@ public final class LibvirtDriver: VirtDriver, ConsoleOutputDriver, PausableDrive
     let host: String
     let logger: Logger
 
+    /// The refining protocols it conforms to, plus the image formats it boots: raw and qcow2 bases
+    /// (`DiskImages`), aki/ari/ami for direct kernel boot. Nova's libvirt driver also claims iso (a CD-ROM
+    /// guest), which Nimbus does not build.
+    public var capabilities: DriverCapabilities {
+        var c = DriverCapabilities.conformances(of: self)
+        c.supported.formUnion([.imageTypeRaw, .imageTypeQcow2, .imageTypeAKI, .imageTypeARI, .imageTypeAMI])
+        return c
+    }
+
     public init(context: PluginContext) throws {
         settings = try LibvirtSettings(config: context.config)
         host = context.host ?? ProcessInfo.processInfo.hostName

@@ -56,11 +56,16 @@ public struct SpawnRequest: Codable, Sendable, Hashable {
 }
 
 /// A hypervisor driver's small required core. Optional features are refining protocols
-/// (`ConsoleOutputDriver`, `PausableDriver`, …) the compute checks with `as? any …`.
+/// (`ConsoleOutputDriver`, `PausableDriver`, …) the compute checks with `as? any …`; `capabilities`
+/// declares them (and Nova's other `supports_*` keys) so the API can refuse an action up front.
 public protocol VirtDriver: Sendable {
     /// The `compute_driver` value that selects this driver, e.g. `fake.FakeDriver`.
     static var name: String { get }
     static var configOptions: [ConfigOption] { get }
+    /// What this driver supports (Nova's `driver.capabilities`). The default is what its refining-protocol
+    /// conformances give; a driver adds Nova's other keys (image types, …). Reported with the node's
+    /// resources; `VirtDriverConformance` checks it agrees with the conformances.
+    var capabilities: DriverCapabilities { get }
     /// `context.host` is the compute host this instance of the driver serves.
     init(context: PluginContext) throws
     func initHost() async throws
@@ -76,6 +81,7 @@ public protocol VirtDriver: Sendable {
 
 extension VirtDriver {
     public static var configOptions: [ConfigOption] { [] }
+    public var capabilities: DriverCapabilities { .conformances(of: self) }
 }
 
 /// A driver that boots from image bytes on local disk: before `spawn` the compute fetches the image (and the
