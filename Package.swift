@@ -259,6 +259,13 @@ let package = Package(
                            "NimbusCompute", "FakeVirtDriver", "InProcessTransport",
                            .product(name: "Logging", package: "swift-log")]
         ),
+        // The conductor with a real store, against fake scheduler and compute peers on the in-process bus.
+        .testTarget(
+            name: "NimbusConductorTests",
+            dependencies: ["NimbusKernel", "NimbusKernelTestKit", "NimbusRPC", "NimbusStore", "SchedulerRPC",
+                           "ComputeRPC", "ConductorRPC", "NimbusConductor", "InProcessTransport",
+                           .product(name: "Logging", package: "swift-log")]
+        ),
         // Starts `nimbus` processes (built by `make test` before the tests run).
         .testTarget(name: "IntegrationTests", dependencies: []),
         .testTarget(
