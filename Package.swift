@@ -266,6 +266,20 @@ let package = Package(
                            "InProcessTransport", .product(name: "Logging", package: "swift-log")],
             exclude: ["Fixtures"]
         ),
+        // The compute service and manager against a fake conductor on the in-process bus (fake virt driver).
+        .testTarget(
+            name: "NimbusComputeTests",
+            dependencies: ["NimbusKernel", "NimbusKernelTestKit", "NimbusRPC", "ComputeRPC", "ConductorRPC",
+                           "NimbusCompute", "FakeVirtDriver", "InProcessTransport",
+                           .product(name: "Logging", package: "swift-log")]
+        ),
+        // The conductor with a real store, against fake scheduler and compute peers on the in-process bus.
+        .testTarget(
+            name: "NimbusConductorTests",
+            dependencies: ["NimbusKernel", "NimbusKernelTestKit", "NimbusRPC", "NimbusStore", "SchedulerRPC",
+                           "ComputeRPC", "ConductorRPC", "NimbusConductor", "InProcessTransport",
+                           .product(name: "Logging", package: "swift-log")]
+        ),
         // Starts `nimbus` processes (built by `make test` before the tests run).
         .testTarget(name: "IntegrationTests", dependencies: ["NimbusKernelTestKit"]),
         .testTarget(

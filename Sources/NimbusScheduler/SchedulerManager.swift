@@ -14,11 +14,13 @@ public struct SchedulerManager: Sendable {
     public let maxAttempts: Int
     public let hostSubsetSize: Int
     public let shuffleBestSameWeighed: Bool
+    let random: SchedulerRandom
     let logger: Logger
 
     public let pciAliases: [String: [[String: String]]]
 
-    public init(store: NimbusStore, registry: PluginRegistry, config: NimbusConfig, logger: Logger) throws {
+    public init(store: NimbusStore, registry: PluginRegistry, config: NimbusConfig, logger: Logger,
+                random: SchedulerRandom = SchedulerRandom()) throws {
         let context = PluginContext(config: config, logger: logger)
         let filterNames = CoreOptions.enabledFilters.read(config)
         self.filters = FilterPipeline(filters: try registry.makeFilters(named: filterNames, context: context))
@@ -33,6 +35,7 @@ public struct SchedulerManager: Sendable {
         self.hostSubsetSize = max(1, try SchedulerOptions.hostSubsetSize.read(config))
         self.shuffleBestSameWeighed = try SchedulerOptions.shuffleBestSameWeighedHosts.read(config)
         self.pciAliases = try PCIAliases.parse(config)
+        self.random = random
         self.logger = logger
     }
 
@@ -244,10 +247,10 @@ public struct SchedulerManager: Sendable {
         var hosts = ranked
         if shuffleBestSameWeighed {
             let best = hosts.prefix { totals[$0] == totals[hosts[0]] }.count
-            hosts[0..<best].shuffle()
+            random.shuffle(&hosts[0..<best])
         }
         if hostSubsetSize > 1 {
-            let pick = Int.random(in: 0..<min(hostSubsetSize, hosts.count))
+            let pick = random.index(below: min(hostSubsetSize, hosts.count))
             hosts.insert(hosts.remove(at: pick), at: 0)
         }
         return hosts

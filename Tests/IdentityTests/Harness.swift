@@ -15,7 +15,7 @@ final class IdentityHarness: StoppableHarness {
     let base: String
     let task: Task<Void, any Error>
 
-    static func start(expiration: TimeInterval = 3600) async throws -> IdentityHarness {
+    static func start(expiration: TimeInterval = 3600, cacheTime: TimeInterval = 5) async throws -> IdentityHarness {
         let dir = NSTemporaryDirectory() + "nimbus-identity-\(UUID().uuidString.prefix(8))"
         let store = try NimbusStore(path: dir + "/nimbus.sqlite")
         try store.migrate()
@@ -23,7 +23,7 @@ final class IdentityHarness: StoppableHarness {
         logger.logLevel = .warning
         // Few PBKDF2 rounds keep the tests fast; the format and the check are the same as with 210000.
         let config = IdentityConfig(tokenExpiration: expiration, passwordHashRounds: 1000,
-                                    signingKeyFile: dir + "/token.key")
+                                    signingKeyFile: dir + "/token.key", cacheTime: cacheTime)
         let identity = try IdentityService(store: store, config: config, catalog: {
             [CatalogEntry(type: "compute", name: "nova", url: "http://127.0.0.1:18774/v2.1"),
              CatalogEntry(type: "image", name: "glance", url: "http://127.0.0.1:19292")]
