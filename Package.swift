@@ -90,7 +90,7 @@ let package = Package(
         .target(
             name: "NimbusAPI",
             dependencies: [
-                "NimbusKernel", "NimbusStore", "NimbusRPC",
+                "NimbusKernel", "NimbusStore", "NimbusRPC", "NimbusJSON",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -235,7 +235,7 @@ let package = Package(
         .testTarget(
             name: "ComputeAPITests",
             dependencies: [
-                "NimbusKernel", "NimbusDaemons", "BuiltinPlugins", "NimbusStore", "NimbusAPI",
+                "NimbusKernel", "NimbusDaemons", "BuiltinPlugins", "NimbusStore", "NimbusAPI", "NimbusJSON",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Hummingbird", package: "hummingbird"),
             ]

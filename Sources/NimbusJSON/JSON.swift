@@ -1,7 +1,7 @@
 import Foundation
 
-/// A JSON value for building and reading API bodies, shared by the Identity and Image services (which must not
-/// import NimbusAPI or each other).
+/// A JSON value for building and reading API bodies (Nova's exact keys, many with ':' and '-'; Keystone's and
+/// Glance's). The one JSON type of the services: Compute, Identity and Image all import this module.
 public enum JSON: Sendable, Hashable {
     case null
     case bool(Bool)
@@ -54,7 +54,11 @@ extension JSON: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, Express
     public init(floatLiteral v: Double) { self = .double(v) }
     public init(arrayLiteral elements: JSON...) { self = .array(elements) }
     public init(dictionaryLiteral elements: (String, JSON)...) {
-        self = .object(Dictionary(elements, uniquingKeysWith: { _, b in b }))
+        // Last value wins for a repeated key, as `Dictionary(_:uniquingKeysWith:)` did, without its generic merge
+        // (every server of a listing builds several of these).
+        var o = [String: JSON](minimumCapacity: elements.count)
+        for (k, v) in elements { o[k] = v }
+        self = .object(o)
     }
     public init(nilLiteral: ()) { self = .null }
 }
@@ -86,13 +90,15 @@ extension JSON: Codable {
 }
 
 extension JSON {
-    public static let encoder: JSONEncoder = {
-        let e = JSONEncoder()
-        e.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return e
-    }()
-
-    public func encoded() -> Data { (try? Self.encoder.encode(self)) ?? Data("null".utf8) }
-
     public static func decode(_ data: Data) throws -> JSON { try JSONDecoder().decode(JSON.self, from: data) }
+
+    /// A short rendering for error messages (Python-ish, as Nova's messages quote values).
+    public var brief: String {
+        switch self {
+        case .string(let s): "'\(s)'"
+        case .null: "None"
+        case .bool(let b): b ? "True" : "False"
+        default: String(decoding: encoded(), as: UTF8.self)
+        }
+    }
 }

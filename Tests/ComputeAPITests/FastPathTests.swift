@@ -1,5 +1,6 @@
 import Foundation
 @testable import NimbusAPI
+import NimbusJSON
 @testable import NimbusStore
 import NimbusKernel
 import Testing

@@ -1,5 +1,6 @@
 import Foundation
 @testable import NimbusAPI
+import NimbusJSON
 import NimbusKernel
 @testable import NimbusStore
 import Testing
