@@ -15,11 +15,6 @@ public struct CPUWeigher: HostWeigher {
         multiplier = try context.config.double("filter_scheduler", "cpu_weight_multiplier", default: 1.0)
     }
 
-    /// Reads the one field per host in place (the per-host `weigh` call copied every HostState).
-    public func weighAll(_ hosts: UnsafeBufferPointer<HostState>, _ spec: RequestSpec, into raw: inout [Double]) {
-        for i in hosts.indices { raw[i] = Double(hosts[i].vcpusTotal) * hosts[i].cpuAllocationRatio - Double(hosts[i].vcpusUsed) }
-    }
-
     public func weigh(_ host: HostState, _ spec: RequestSpec) -> Double {
         Double(host.vcpusTotal) * host.cpuAllocationRatio - Double(host.vcpusUsed)
     }

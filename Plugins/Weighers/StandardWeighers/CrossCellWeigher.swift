@@ -14,10 +14,5 @@ public struct CrossCellWeigher: HostWeigher {
         multiplier = try context.config.double("filter_scheduler", "cross_cell_move_weight_multiplier", default: 1000000.0)
     }
 
-    /// Every host weighs 0: no per-host calls.
-    public func weighAll(_ hosts: UnsafeBufferPointer<HostState>, _ spec: RequestSpec, into raw: inout [Double]) {
-        raw.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
-    }
-
     public func weigh(_ host: HostState, _ spec: RequestSpec) -> Double { 0 }
 }

@@ -14,10 +14,5 @@ public struct HypervisorVersionWeigher: HostWeigher {
         multiplier = try context.config.double("filter_scheduler", "hypervisor_version_weight_multiplier", default: 1.0)
     }
 
-    /// Reads the one field per host in place (the per-host `weigh` call copied every HostState).
-    public func weighAll(_ hosts: UnsafeBufferPointer<HostState>, _ spec: RequestSpec, into raw: inout [Double]) {
-        for i in hosts.indices { raw[i] = Double(hosts[i].hypervisorVersion) }
-    }
-
     public func weigh(_ host: HostState, _ spec: RequestSpec) -> Double { Double(host.hypervisorVersion) }
 }

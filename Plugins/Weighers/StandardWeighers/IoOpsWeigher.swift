@@ -15,10 +15,5 @@ public struct IoOpsWeigher: HostWeigher {
         multiplier = try context.config.double("filter_scheduler", "io_ops_weight_multiplier", default: -1.0)
     }
 
-    /// Reads the one field per host in place (the per-host `weigh` call copied every HostState).
-    public func weighAll(_ hosts: UnsafeBufferPointer<HostState>, _ spec: RequestSpec, into raw: inout [Double]) {
-        for i in hosts.indices { raw[i] = Double(hosts[i].numIOOps) }
-    }
-
     public func weigh(_ host: HostState, _ spec: RequestSpec) -> Double { Double(host.numIOOps) }
 }
