@@ -231,7 +231,10 @@ public struct HostState: Sendable, Hashable {
     /// Mutated only through `unique()`, i.e. when this value holds the only reference: a box shared between values
     /// (and so between tasks) is never written, which is what makes it safe to send.
     @usableFromInline final class Storage: @unchecked Sendable {
-        @usableFromInline var fields: Fields
+        /// Unchecked: every access goes through a `HostState` value, whose accesses the compiler already checks
+        /// statically; the dynamic check on a class property otherwise ran on every field read (every plugin
+        /// call), which made the scheduler several times slower at 10,000 hosts.
+        @exclusivity(unchecked) @usableFromInline var fields: Fields
         @usableFromInline init(_ fields: Fields) { self.fields = fields }
     }
 
