@@ -98,7 +98,7 @@ let package = Package(
         .target(
             name: "NimbusAPI",
             dependencies: [
-                "NimbusKernel", "NimbusStore", "NimbusRPC", "ConductorRPC", "ComputeRPC",
+                "NimbusKernel", "NimbusStore", "NimbusRPC", "ConductorRPC", "ComputeRPC", "NimbusJSON",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -254,7 +254,7 @@ let package = Package(
             name: "ComputeAPITests",
             dependencies: [
                 "NimbusKernel", "NimbusKernelTestKit", "NimbusTestCloud", "NimbusDaemons", "BuiltinPlugins", "NimbusStore",
-                "NimbusAPI",
+                "NimbusAPI", "NimbusJSON",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Hummingbird", package: "hummingbird"),
             ]

@@ -1,4 +1,5 @@
 import Foundation
+import NimbusJSON
 
 /// os-getConsoleOutput's request and answer as Nova's console_output.py has them.
 extension ComputeAPI {

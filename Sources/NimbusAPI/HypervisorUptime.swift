@@ -1,5 +1,6 @@
 import ComputeRPC
 import Foundation
+import NimbusJSON
 import Hummingbird
 import NimbusKernel
 import NimbusRPC

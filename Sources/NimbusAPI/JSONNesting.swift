@@ -1,3 +1,4 @@
+import NimbusJSON
 /// The decoder recurses once per nesting level, so a small body of 50,000 `[` could exhaust the stack;
 /// request bodies are measured first (no OpenStack body nests more than a handful of levels).
 enum JSONNesting {

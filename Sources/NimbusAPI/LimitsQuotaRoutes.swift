@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import NimbusJSON
 import NimbusKernel
 import NimbusStore
 

@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import NIOCore
+import NimbusJSON
 
 /// An API error with Nova's body: `{"<faultName>": {"code": N, "message": "…"}}`.
 /// This is the only place errors become HTTP statuses.

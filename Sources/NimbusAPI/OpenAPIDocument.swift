@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import NimbusJSON
 
 /// The OpenAPI 3 document of the compute API, built from the router's own route list and the table
 /// below (a test fails when a route lacks an entry or an entry lacks a route, so they stay in step).

@@ -1,4 +1,5 @@
 import Foundation
+import NimbusJSON
 import Hummingbird
 import NimbusKernel
 import NimbusStore

@@ -1,6 +1,7 @@
 import ComputeRPC
 import Foundation
 import Hummingbird
+import NimbusJSON
 import NimbusKernel
 import NimbusRPC
 import NimbusStore

@@ -1,4 +1,5 @@
 import Foundation
+import NimbusJSON
 import NimbusKernel
 
 /// `POST /servers` body, validated as Nova's per-microversion schema does (unknown keys, wrong types and

@@ -1,4 +1,5 @@
 import Foundation
+import NimbusJSON
 
 /// The parts of Nova's server-create schema (`schemas/servers.py`) that are more than a type check:
 /// block device mappings, security groups and hostnames.

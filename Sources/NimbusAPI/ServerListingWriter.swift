@@ -1,4 +1,5 @@
 import Foundation
+import NimbusJSON
 import NimbusKernel
 import NimbusStore
 

@@ -2,6 +2,7 @@ import ComputeRPC
 import ConductorRPC
 import Foundation
 import Hummingbird
+import NimbusJSON
 import NimbusKernel
 import NimbusRPC
 import NimbusStore

@@ -1,4 +1,5 @@
 import Foundation
+import NimbusJSON
 #if canImport(Glibc)
 import Glibc
 #endif

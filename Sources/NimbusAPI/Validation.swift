@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import NIOCore
+import NimbusJSON
 
 /// A JSON object from a request body, checked as Nova's JSON schemas check it; every failure is a 400
 /// naming the field ("Invalid input for field/attribute <field>. Value: <v>. <reason>").

@@ -1,4 +1,5 @@
 import Foundation
+import NimbusJSON
 
 /// Where a view's fields go, in order: a dictionary for a one-server response (`JSONPairs`) or straight into
 /// a listing's bytes (`JSONObjectWriter`). One description of the view feeds both, so they cannot drift; the

@@ -1,7 +1,7 @@
 import Foundation
 
-/// A JSON value for building and reading API bodies, shared by the Identity and Image services (which must not
-/// import NimbusAPI or each other).
+/// A JSON value for building and reading API bodies (Nova's exact keys, many with ':' and '-'; Keystone's and
+/// Glance's). The one JSON type of the services: Compute, Identity and Image all import this module.
 public enum JSON: Sendable, Hashable {
     case null
     case bool(Bool)
@@ -11,19 +11,19 @@ public enum JSON: Sendable, Hashable {
     case array([JSON])
     case object([String: JSON])
 
-    public subscript(key: String) -> JSON? {
+    @inlinable public subscript(key: String) -> JSON? {
         if case .object(let o) = self { return o[key] }
         return nil
     }
 
-    public var string: String? { if case .string(let s) = self { s } else { nil } }
-    public var object: [String: JSON]? { if case .object(let o) = self { o } else { nil } }
-    public var array: [JSON]? { if case .array(let a) = self { a } else { nil } }
-    public var bool: Bool? { if case .bool(let b) = self { b } else { nil } }
-    public var isNull: Bool { self == .null }
+    @inlinable public var string: String? { if case .string(let s) = self { s } else { nil } }
+    @inlinable public var object: [String: JSON]? { if case .object(let o) = self { o } else { nil } }
+    @inlinable public var array: [JSON]? { if case .array(let a) = self { a } else { nil } }
+    @inlinable public var bool: Bool? { if case .bool(let b) = self { b } else { nil } }
+    @inlinable public var isNull: Bool { self == .null }
 
     /// An integer, accepting integral doubles and (like Nova's schema for counts) numeric strings.
-    public var int: Int? {
+    @inlinable public var int: Int? {
         switch self {
         case .int(let i): i
         case .double(let d) where d.rounded() == d: Int(exactly: d)
@@ -32,7 +32,7 @@ public enum JSON: Sendable, Hashable {
         }
     }
 
-    public var number: Double? {
+    @inlinable public var number: Double? {
         switch self {
         case .int(let i): Double(i)
         case .double(let d): d
@@ -41,22 +41,26 @@ public enum JSON: Sendable, Hashable {
         }
     }
 
-    public static func optional(_ s: String?) -> JSON { s.map(JSON.string) ?? .null }
-    public static func optional(_ i: Int?) -> JSON { i.map(JSON.int) ?? .null }
+    @inlinable public static func optional(_ s: String?) -> JSON { s.map(JSON.string) ?? .null }
+    @inlinable public static func optional(_ i: Int?) -> JSON { i.map(JSON.int) ?? .null }
 }
 
 extension JSON: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, ExpressibleByBooleanLiteral,
     ExpressibleByArrayLiteral, ExpressibleByDictionaryLiteral, ExpressibleByNilLiteral, ExpressibleByFloatLiteral
 {
-    public init(stringLiteral v: String) { self = .string(v) }
-    public init(integerLiteral v: Int) { self = .int(v) }
-    public init(booleanLiteral v: Bool) { self = .bool(v) }
-    public init(floatLiteral v: Double) { self = .double(v) }
-    public init(arrayLiteral elements: JSON...) { self = .array(elements) }
-    public init(dictionaryLiteral elements: (String, JSON)...) {
-        self = .object(Dictionary(elements, uniquingKeysWith: { _, b in b }))
+    @inlinable public init(stringLiteral v: String) { self = .string(v) }
+    @inlinable public init(integerLiteral v: Int) { self = .int(v) }
+    @inlinable public init(booleanLiteral v: Bool) { self = .bool(v) }
+    @inlinable public init(floatLiteral v: Double) { self = .double(v) }
+    @inlinable public init(arrayLiteral elements: JSON...) { self = .array(elements) }
+    @inlinable public init(dictionaryLiteral elements: (String, JSON)...) {
+        // Last value wins for a repeated key, as `Dictionary(_:uniquingKeysWith:)` did, without its generic merge
+        // (every server of a listing builds several of these).
+        var o = [String: JSON](minimumCapacity: elements.count)
+        for (k, v) in elements { o[k] = v }
+        self = .object(o)
     }
-    public init(nilLiteral: ()) { self = .null }
+    @inlinable public init(nilLiteral: ()) { self = .null }
 }
 
 extension JSON: Codable {
@@ -86,13 +90,15 @@ extension JSON: Codable {
 }
 
 extension JSON {
-    public static let encoder: JSONEncoder = {
-        let e = JSONEncoder()
-        e.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return e
-    }()
-
-    public func encoded() -> Data { (try? Self.encoder.encode(self)) ?? Data("null".utf8) }
-
     public static func decode(_ data: Data) throws -> JSON { try JSONDecoder().decode(JSON.self, from: data) }
+
+    /// A short rendering for error messages (Python-ish, as Nova's messages quote values).
+    public var brief: String {
+        switch self {
+        case .string(let s): "'\(s)'"
+        case .null: "None"
+        case .bool(let b): b ? "True" : "False"
+        default: String(decoding: encoded(), as: UTF8.self)
+        }
+    }
 }

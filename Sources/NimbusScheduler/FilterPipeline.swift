@@ -18,15 +18,13 @@ public struct FilterPipeline: Sendable {
             if current.isEmpty { break }
             if index > 0 && filter.runOncePerRequest { continue }
             if spec.isRebuild && !filter.runOnRebuild { continue }
-            var kept: [Int] = []
-            kept.reserveCapacity(current.count)
-            var reasons: [String: Int] = [:]
-            try hosts.withUnsafeBufferPointer { hosts in
-                try filter.filterAll(hosts, current, spec, kept: &kept, reasons: &reasons)
-            }
+            // The filter's one per-host check, run over the candidates by the kernel's batching (see
+            // `HostFilter._filterBatch`).
+            var tally = FilterTally(capacity: current.count)
+            try hosts.withUnsafeBufferPointer { hosts in try filter._filterBatch(hosts, current, spec, into: &tally) }
             steps.append(FilterReport.Step(name: type(of: filter).name, hostsIn: current.count,
-                                           hostsOut: kept.count, reasons: reasons))
-            current = kept
+                                           hostsOut: tally.kept.count, reasons: tally.reasons))
+            current = tally.kept
         }
         return (current.count == hosts.count ? hosts : current.map { hosts[$0] }, steps)
     }

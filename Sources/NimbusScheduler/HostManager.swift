@@ -28,15 +28,6 @@ public struct HostManager: Sendable {
 
     /// The capacity pre-filter step (Placement's allocation candidates) with its report step.
     public func candidates(for spec: RequestSpec) async throws -> ([HostState], FilterReport.Step) {
-        let (states, _, step) = try await candidates(for: spec, capacities: false)
-        return (states, step)
-    }
-
-    /// With `capacities`, also the free capacity of each candidate by node UUID (multi-create places several
-    /// instances before claiming and must not place more than fits).
-    func candidates(for spec: RequestSpec, capacities: Bool) async throws
-        -> ([HostState], [UUID: FreeCapacity], FilterReport.Step)
-    {
         let need = spec.flavor.resources
         let wantsUUIDs = !(spec.schedulerHints["same_host"] ?? []).isEmpty
             || !(spec.schedulerHints["different_host"] ?? []).isEmpty || loadsInstanceUUIDs
@@ -56,11 +47,6 @@ public struct HostManager: Sendable {
             if okV && okM && okD { fitting.append(i) }
         }
         var states = fitting.count == all.count ? all : fitting.map { all[$0] }
-        var capacity: [UUID: FreeCapacity] = [:]
-        if capacities {
-            capacity.reserveCapacity(fitting.count)
-            for i in fitting { capacity[all[i].uuid] = free[i] }
-        }
         if loadsInstanceImageProperties {
             for i in states.indices { states[i].instanceImageProperties = images[states[i].nodename] ?? [] }
         }
@@ -70,7 +56,7 @@ public struct HostManager: Sendable {
         if shortD > 0 { reasons["insufficient DISK_GB"] = shortD }
         let step = FilterReport.Step(name: "Placement (capacity pre-filter)", hostsIn: all.count,
                                      hostsOut: states.count, reasons: reasons)
-        return (states, capacity, step)
+        return (states, step)
     }
 
     /// Fills what the request carries only by reference: the server group named by the `group` hint
@@ -84,23 +70,6 @@ public struct HostManager: Sendable {
             spec.pciRequests = PCIRequest.parse(spec.flavor.extraSpecs["pci_passthrough:alias"], aliases: pciAliases)
         }
         return spec
-    }
-}
-
-/// Free capacity per resource class, `(total − reserved) × ratio − used`, as the store computes it.
-struct FreeCapacity: Sendable {
-    var vcpus: Double
-    var memoryMB: Double
-    var diskGB: Double
-
-    func fits(_ r: Resources) -> Bool {
-        vcpus >= Double(r.vcpus) && memoryMB >= Double(r.memoryMB) && diskGB >= Double(r.diskGB)
-    }
-
-    mutating func take(_ r: Resources) {
-        vcpus -= Double(r.vcpus)
-        memoryMB -= Double(r.memoryMB)
-        diskGB -= Double(r.diskGB)
     }
 }
 
@@ -187,7 +156,7 @@ final class HostStateCache: Sendable {
             if t.hosts[i].host != u.host { moved = true }
             t.hosts[i] = state(u, record, service: t.services[u.host], counts: c.instanceCounts[node],
                                aggregates: t.aggregatesByHost[u.host] ?? [], uuids: uuids)
-            t.free[i] = FreeCapacity(vcpus: u.freeVCPU, memoryMB: u.freeMemoryMB, diskGB: u.freeDiskGB)
+            t.free[i] = u.free
             (t.seen[i], t.forcedDown[i]) = heartbeat(t.services[u.host])
         }
         if moved { t.positionsByHost = Dictionary(grouping: t.hosts.indices) { t.hosts[$0].host } }
@@ -217,7 +186,7 @@ final class HostStateCache: Sendable {
             n.hosts.append(state(u, record, service: service, counts: c.instanceCounts[node],
                                  aggregates: n.aggregatesByHost[u.host] ?? [],
                                  uuids: c.instanceUUIDsByNode?[node] ?? []))
-            n.free.append(FreeCapacity(vcpus: u.freeVCPU, memoryMB: u.freeMemoryMB, diskGB: u.freeDiskGB))
+            n.free.append(u.free)
             let (seen, forced) = heartbeat(service)
             n.seen.append(seen)
             n.forcedDown.append(forced)
@@ -245,7 +214,8 @@ final class HostStateCache: Sendable {
             hostIP: n.resources.hostIP, hypervisorType: n.resources.hypervisorType,
             hypervisorVersion: n.resources.hypervisorVersion, supportedInstances: n.resources.supportedInstances,
             service: service, serviceUp: false, aggregates: aggregates, instanceUUIDs: uuids,
-            metrics: n.resources.metrics ?? [:], generation: u.generation)
+            metrics: n.resources.metrics ?? [:], generation: u.generation,
+            free: u.free)
         h.cpuInfo = n.resources.cpuInfo
         h.numaTopology = n.resources.numaTopology
         h.pciPools = n.resources.pciPools

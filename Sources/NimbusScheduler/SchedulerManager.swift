@@ -77,12 +77,8 @@ public struct SchedulerManager: Sendable {
 
     /// Chooses a host (and alternates) for every instance without claiming.
     func plan(_ spec: RequestSpec, instanceUUIDs: [UUID]) async throws -> Plan {
-        let multi = instanceUUIDs.count > 1
-        var (spec, hosts, before, capacity) = try await prepare(spec, capacities: multi)
+        var (spec, hosts, before) = try await prepare(spec)
         let resources = spec.flavor.resources
-        // Nodes this request already placed instances on: what is left of their capacity (the others passed the
-        // pre-filter, so one instance fits).
-        var left: [UUID: FreeCapacity] = [:]
         var plan = Plan()
         plan.selections.reserveCapacity(instanceUUIDs.count)
         // Raw weigher values, kept across the instances: placing one changes only the chosen host's state (and
@@ -102,10 +98,11 @@ public struct SchedulerManager: Sendable {
             // Only the top of the ranking is needed (chosen, alternates); shuffling ties needs all of them.
             var ranked = order(shuffleBestSameWeighed ? WeighPipeline.ranking(totals)
                                    : WeighPipeline.top(totals, maxAttempts + hostSubsetSize + 8), totals)
-            var chosen = ranked.first { left.isEmpty || left[hosts[$0].uuid]?.fits(resources) ?? true }
+            // Each host's free capacity is the claim's arithmetic, less what earlier instances of this request took.
+            var chosen = ranked.first { hosts[$0].free.fits(resources) }
             if chosen == nil && ranked.count < hosts.count {
                 ranked = order(WeighPipeline.ranking(totals), totals)
-                chosen = ranked.first { left.isEmpty || left[hosts[$0].uuid]?.fits(resources) ?? true }
+                chosen = ranked.first { hosts[$0].free.fits(resources) }
             }
             guard let chosen else {
                 throw Self.noValidHost(before + steps, hostsLeft: hosts.count, index: index, of: instanceUUIDs.count,
@@ -114,10 +111,6 @@ public struct SchedulerManager: Sendable {
             plan.claims.append((consumer, hosts[chosen].uuid, hosts[chosen].generation))
             // Only later instances of this request read the consumed state (the alternates are other hosts).
             if index < instanceUUIDs.count - 1 {
-                if let free = left[hosts[chosen].uuid] ?? capacity[hosts[chosen].uuid] {
-                    left[hosts[chosen].uuid] = free
-                    left[hosts[chosen].uuid]!.take(resources)
-                }
                 hosts[chosen].consume(spec)
                 hosts[chosen].generation += 1
                 hosts[chosen].instanceUUIDs.insert(consumer)
@@ -126,11 +119,11 @@ public struct SchedulerManager: Sendable {
             }
             spec.instanceGroup?.add(consumer, on: hosts[chosen].host)
             var selections = [Self.selection(hosts[chosen], resources)]
-            var alternates = ranked.filter { $0 != chosen && Self.fits(hosts[$0], spec.flavor) }
+            var alternates = ranked.filter { $0 != chosen && hosts[$0].free.fits(resources) }
             if alternates.count < maxAttempts - 1 && ranked.count < hosts.count {
                 // The top of the ranking ran out of hosts that fit: rank them all.
                 ranked = WeighPipeline.ranking(totals)
-                alternates = ranked.filter { $0 != chosen && Self.fits(hosts[$0], spec.flavor) }
+                alternates = ranked.filter { $0 != chosen && hosts[$0].free.fits(resources) }
             }
             for i in alternates.prefix(maxAttempts - 1) { selections.append(Self.selection(hosts[i], resources)) }
             plan.selections.append(selections)
@@ -173,7 +166,7 @@ public struct SchedulerManager: Sendable {
                 }
                 spec.instanceGroup?.add(consumer, on: chosen.host)
                 var selections = [Self.selection(chosen, resources)]
-                for i in ranked where selections.count < maxAttempts && i != chosenIndex && Self.fits(hosts[i], spec.flavor) {
+                for i in ranked where selections.count < maxAttempts && i != chosenIndex && hosts[i].free.fits(resources) {
                     selections.append(Self.selection(hosts[i], resources))
                 }
                 result.append(selections)
@@ -196,22 +189,15 @@ public struct SchedulerManager: Sendable {
     /// Resolves references in the spec, pre-filters capacity on the host manager's states and applies the request
     /// filters.
     func prepare(_ spec: RequestSpec) async throws -> (RequestSpec, [HostState], [FilterReport.Step]) {
-        let (spec, hosts, steps, _) = try await prepare(spec, capacities: false)
-        return (spec, hosts, steps)
-    }
-
-    func prepare(_ spec: RequestSpec, capacities: Bool) async throws
-        -> (RequestSpec, [HostState], [FilterReport.Step], [UUID: FreeCapacity])
-    {
         let spec = try await hostManager.resolve(spec, pciAliases: pciAliases)
-        var (hosts, capacity, prefilter) = try await hostManager.candidates(for: spec, capacities: capacities)
+        var (hosts, prefilter) = try await hostManager.candidates(for: spec)
         var steps = [prefilter]
         for requestFilter in [RequestFilters.availabilityZone, RequestFilters.forced] {
             let (kept, step) = requestFilter(hosts, spec)
             hosts = kept
             if let step { steps.append(step) }
         }
-        return (spec, hosts, steps, capacity)
+        return (spec, hosts, steps)
     }
 
     /// Filters then weighs; forced hosts (`force_hosts`) skip the filters, as in Nova.
@@ -269,11 +255,6 @@ public struct SchedulerManager: Sendable {
             : "There are not enough hosts available."
         Counter(label: "nimbus_scheduler_no_valid_host_total").increment()
         return NoValidHost(reason: reason, report: report)
-    }
-
-    static func fits(_ h: HostState, _ f: Flavor) -> Bool {
-        Double(h.vcpusUsed + f.vcpus) <= Double(h.vcpusTotal) * h.cpuAllocationRatio
-            && h.freeRAMMB >= f.memoryMB && h.freeDiskMB >= (f.rootGB + f.ephemeralGB) * 1024
     }
 
     static func selection(_ h: HostState, _ r: Resources) -> Selection {

@@ -28,13 +28,11 @@ public struct WeighPipeline: Sendable {
     /// contributes nothing unless an aggregate overrides it, so with no host in an aggregate it is not asked.
     public func raw(_ hosts: [HostState], spec: RequestSpec) -> [[Double]] {
         let aggregated = Self.anyAggregated(hosts)
-        // Each weigher sees the hosts through a buffer in one call (`weighAll`): calling `weigh` through the
-        // existential per host copied every HostState (retaining each field), which dominated the profile.
         return hosts.withUnsafeBufferPointer { buffer in
             weighers.map { w in
                 var column = [Double](repeating: 0, count: buffer.count)
                 guard aggregated || w.multiplier != 0 else { return column }
-                w.weighAll(buffer, spec, into: &column)
+                w._weighBatch(buffer, spec, into: &column)
                 let minval = w.minval, maxval = w.maxval
                 if minval != nil || maxval != nil {
                     for i in column.indices { column[i] = Self.clamp(column[i], minval, maxval) }
@@ -49,12 +47,8 @@ public struct WeighPipeline: Sendable {
     public func update(_ raw: inout [[Double]], _ hosts: [HostState], spec: RequestSpec, at indices: [Int]) {
         let aggregated = Self.anyAggregated(hosts)
         hosts.withUnsafeBufferPointer { buffer in
-            var one = [0.0]
             for (k, w) in weighers.enumerated() where aggregated || w.multiplier != 0 {
-                for i in indices {
-                    w.weighAll(UnsafeBufferPointer(rebasing: buffer[i..<i + 1]), spec, into: &one)
-                    raw[k][i] = Self.clamp(one[0], w.minval, w.maxval)
-                }
+                for i in indices { raw[k][i] = Self.clamp(w.weigh(buffer[i], spec), w.minval, w.maxval) }
             }
         }
     }

@@ -5,11 +5,15 @@ import NimbusKernel
 /// Placement-style capacity and claims: capacity = (total − reserved) × allocation ratio, and a claim
 /// checks and writes usage in one write transaction, guarded by the provider generation.
 extension NimbusStore {
-    static let capacitySQL = """
-        (vcpus - reserved_vcpus) * cpu_allocation_ratio - vcpus_used >= ?
-        AND (memory_mb - reserved_memory_mb) * ram_allocation_ratio - memory_mb_used >= ?
-        AND (local_gb - reserved_disk_gb) * disk_allocation_ratio - local_gb_used >= ?
-        """
+    /// `FreeCapacity.free` per class over the compute_nodes columns (the kernel's formula, rendered as SQL).
+    static let freeVCPUSQL = FreeCapacity.sql(total: "vcpus", reserved: "reserved_vcpus",
+                                              ratio: "cpu_allocation_ratio", used: "vcpus_used")
+    static let freeMemorySQL = FreeCapacity.sql(total: "memory_mb", reserved: "reserved_memory_mb",
+                                                ratio: "ram_allocation_ratio", used: "memory_mb_used")
+    static let freeDiskSQL = FreeCapacity.sql(total: "local_gb", reserved: "reserved_disk_gb",
+                                              ratio: "disk_allocation_ratio", used: "local_gb_used")
+    /// `FreeCapacity.fits` in SQL: free ≥ requested in every class.
+    static let capacitySQL = "\(freeVCPUSQL) >= ? AND \(freeMemorySQL) >= ? AND \(freeDiskSQL) >= ?"
 
     /// The capacity pre-filter: nodes with room for `resources` (Placement's allocation candidates).
     public func candidates(for resources: Resources) async throws -> [ComputeNodeRecord] {
@@ -46,15 +50,12 @@ extension NimbusStore {
         if let expectedGeneration, expectedGeneration != generation {
             throw StoreError.generationConflict(node: node, expected: expectedGeneration, actual: generation)
         }
-        // ComputeNodeRecord.fits, on the same numbers.
-        let vcpus: Int = row[1], memory: Int = row[2], disk: Int = row[3]
-        let reservedV: Int = row[4], reservedM: Int = row[5], reservedD: Int = row[6]
-        let ratioV: Double = row[7], ratioM: Double = row[8], ratioD: Double = row[9]
-        let usedV: Int = row[10], usedM: Int = row[11], usedD: Int = row[12]
-        guard Double(usedV + r.vcpus) <= Double(vcpus - reservedV) * ratioV,
-              Double(usedM + r.memoryMB) <= Double(memory - reservedM) * ratioM,
-              Double(usedD + r.diskGB) <= Double(disk - reservedD) * ratioD
-        else { return false }
+        // The kernel's formula, as ComputeNodeRecord.fits and the pre-filter's SQL use it.
+        let free = FreeCapacity(total: Resources(vcpus: row[1], memoryMB: row[2], diskGB: row[3]),
+                                reserved: Resources(vcpus: row[4], memoryMB: row[5], diskGB: row[6]),
+                                ratios: AllocationRatios(cpu: row[7], ram: row[8], disk: row[9]),
+                                used: Resources(vcpus: row[10], memoryMB: row[11], diskGB: row[12]))
+        guard free.fits(r) else { return false }
         try db.cachedStatement(sql: """
             INSERT INTO allocations (consumer_uuid, node_uuid, vcpus, memory_mb, disk_gb, project_id, user_id, created_at)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?)
@@ -172,9 +173,8 @@ extension NimbusStore {
         try await db.read { db in
             let row = try Row.fetchOne(try db.cachedStatement(sql: """
                 SELECT COUNT(*) AS total,
-                  SUM((vcpus - reserved_vcpus) * cpu_allocation_ratio - vcpus_used < ?) AS v,
-                  SUM((memory_mb - reserved_memory_mb) * ram_allocation_ratio - memory_mb_used < ?) AS m,
-                  SUM((local_gb - reserved_disk_gb) * disk_allocation_ratio - local_gb_used < ?) AS d
+                  SUM(\(Self.freeVCPUSQL) < ?) AS v, SUM(\(Self.freeMemorySQL) < ?) AS m,
+                  SUM(\(Self.freeDiskSQL) < ?) AS d
                 FROM compute_nodes
                 """), arguments: [r.vcpus, r.memoryMB, r.diskGB])!
             return CapacitySummary(total: row["total"], shortVCPU: row["v"] ?? 0, shortMemory: row["m"] ?? 0,

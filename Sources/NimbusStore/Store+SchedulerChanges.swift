@@ -32,9 +32,7 @@ public struct SchedulerChanges: Sendable {
 extension NimbusStore {
     static let usageColumns = """
         uuid, host, hypervisor_hostname, COALESCE(updated_at, created_at), vcpus_used, memory_mb_used, local_gb_used,
-          generation, failed_builds, (vcpus - reserved_vcpus) * cpu_allocation_ratio - vcpus_used,
-          (memory_mb - reserved_memory_mb) * ram_allocation_ratio - memory_mb_used,
-          (local_gb - reserved_disk_gb) * disk_allocation_ratio - local_gb_used
+          generation, failed_builds, \(freeVCPUSQL), \(freeMemorySQL), \(freeDiskSQL)
         """
     static let serviceColumns = """
         uuid, host, binary, topic, report_count, disabled, disabled_reason, forced_down, last_seen_up,

@@ -3,7 +3,7 @@ import GRDB
 import NimbusKernel
 
 /// The per-request part of a compute node the scheduler needs: usage, free capacity per class
-/// (`(total − reserved) × ratio − used`, computed in SQL exactly as the claim checks it) and the change stamp
+/// (`FreeCapacity`'s formula rendered as SQL, the same the claim checks) and the change stamp
 /// that tells the host manager whether its cached static part (inventory, JSON columns) is still current.
 public struct NodeUsageRow: Sendable {
     public var uuid: String
@@ -17,9 +17,9 @@ public struct NodeUsageRow: Sendable {
     public var freeMemoryMB: Double
     public var freeDiskGB: Double
 
-    public func fits(_ r: Resources) -> Bool {
-        freeVCPU >= Double(r.vcpus) && freeMemoryMB >= Double(r.memoryMB) && freeDiskGB >= Double(r.diskGB)
-    }
+    public var free: FreeCapacity { FreeCapacity(vcpus: freeVCPU, memoryMB: freeMemoryMB, diskGB: freeDiskGB) }
+
+    public func fits(_ r: Resources) -> Bool { free.fits(r) }
 }
 
 /// Everything one scheduling pass reads, from one read transaction (a consistent snapshot).

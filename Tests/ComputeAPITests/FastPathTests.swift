@@ -2,6 +2,7 @@ import Foundation
 import NimbusTestCloud
 import NimbusKernelTestKit
 @testable import NimbusAPI
+import NimbusJSON
 @testable import NimbusStore
 import NimbusKernel
 import Testing

@@ -2,6 +2,7 @@ import Foundation
 import NimbusKernelTestKit
 import NimbusTestCloud
 @testable import NimbusAPI
+import NimbusJSON
 import NimbusKernel
 @testable import NimbusStore
 import Testing

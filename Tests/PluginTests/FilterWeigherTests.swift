@@ -27,6 +27,20 @@ let ctx = PluginContext(config: try! NimbusConfig(), logger: Logger(label: "t"))
         #expect(steps.first?.reasons == ["service disabled": 2, "service down": 1])
         #expect(steps.first?.summary == "ComputeFilter kept 1 of 4 hosts, removed 3: service disabled (2), service down (1)")
     }
+
+    /// Reasons carry no per-host value, so hosts rejected for the same cause are one line of the report (they
+    /// were "too many instances (7 of 5)", "too many instances (9 of 5)", … one per count).
+    @Test func reasonsGroupAcrossHosts() throws {
+        let p = FilterPipeline(filters: [
+            try NumInstancesFilter(context: PluginContext(config: try NimbusConfig(
+                overrides: ["filter_scheduler.max_instances_per_host": "5"]), logger: Logger(label: "t"))),
+        ])
+        let hosts = [Make.host("a").instances(7).build(), Make.host("b").instances(2).build(),
+                     Make.host("c").instances(9).build(), Make.host("d").instances(5).build()]
+        let (kept, steps) = try p.run(hosts, spec: Make.spec().build())
+        #expect(kept.map(\.host) == ["b"])
+        #expect(steps.first?.reasons == ["too many instances": 3])
+    }
 }
 
 @Suite struct WeigherTests {

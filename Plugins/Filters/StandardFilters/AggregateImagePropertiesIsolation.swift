@@ -27,7 +27,7 @@ public struct AggregateImagePropertiesIsolation: HostFilter {
         for (key, options) in AggregateMetadata.byKey(host) {
             if let namespace, !namespace.isEmpty, !key.hasPrefix(namespace + separator) { continue }
             if let prop = spec.imageProperties[key], !prop.isEmpty, !options.contains(prop) {
-                return .reject("image \(key)=\(prop) not allowed by the host's aggregates")
+                return .reject("image property not allowed by the host's aggregates")
             }
         }
         return .pass

@@ -17,10 +17,10 @@ public struct AggregateInstanceExtraSpecsFilter: HostFilter {
             if parts.count > 1 && parts[0] != Self.scope { continue }
             let name = parts.count > 1 ? parts[1] : parts[0]
             guard let values = metadata[name], !values.isEmpty else {
-                return .reject("no aggregate sets \(name)")
+                return .reject("no aggregate sets a key the flavor requires")
             }
             if !values.contains(where: { ExtraSpecOps.match($0, req) }) {
-                return .reject("aggregate \(name) does not satisfy '\(req)'")
+                return .reject("aggregate metadata does not satisfy the flavor's extra specs")
             }
         }
         return .pass

@@ -14,6 +14,6 @@ public struct AggregateTypeAffinityFilter: HostFilter {
         let named = values.contains { v in
             v.split(separator: ",").contains { $0.trimmingCharacters(in: .whitespaces) == spec.flavor.name }
         }
-        return named ? .pass : .reject("aggregate instance_type excludes \(spec.flavor.name)")
+        return named ? .pass : .reject("aggregate instance_type excludes the flavor")
     }
 }

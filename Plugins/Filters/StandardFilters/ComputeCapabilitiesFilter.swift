@@ -8,22 +8,12 @@ public struct ComputeCapabilitiesFilter: HostFilter {
     public init(context: PluginContext) throws {}
     public var runOncePerRequest: Bool { true }
 
-    /// A flavor with no key this filter reads passes every host: skip the per-host calls (and their copies).
-    public func filterAll(_ hosts: UnsafeBufferPointer<HostState>, _ candidates: [Int], _ spec: RequestSpec,
-                          kept: inout [Int], reasons: inout [String: Int]) throws {
+    public func filter(_ host: HostState, _ spec: RequestSpec) throws -> FilterVerdict {
+        // A flavor with no key this filter reads passes every host: decide that before sorting anything.
         let relevant = spec.flavor.extraSpecs.keys.contains {
             $0 == "hw:maxphysaddr_bits" || !$0.contains(":") || $0.hasPrefix("capabilities:")
         }
-        guard relevant else { return kept.append(contentsOf: candidates) }
-        for i in candidates {
-            switch try filter(hosts[i], spec) {
-            case .pass: kept.append(i)
-            case .reject(let reason): reasons[reason, default: 0] += 1
-            }
-        }
-    }
-
-    public func filter(_ host: HostState, _ spec: RequestSpec) throws -> FilterVerdict {
+        guard relevant else { return .pass }
         for (key, req) in spec.flavor.extraSpecs.sorted(by: { $0.key < $1.key }) {
             var scope = key.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
             var requirement = req
@@ -39,10 +29,10 @@ public struct ComputeCapabilitiesFilter: HostFilter {
                 continue
             }
             guard let cap = HostAttributes.lookup(host, scope) else {
-                return .reject("capability \(scope.joined(separator: ":")) not reported")
+                return .reject("capability not reported")
             }
             if !ExtraSpecOps.match(HostAttributes.string(cap), requirement) {
-                return .reject("capability \(scope.joined(separator: ":")) does not satisfy '\(req)'")
+                return .reject("capability does not satisfy the flavor's requirement")
             }
         }
         return .pass

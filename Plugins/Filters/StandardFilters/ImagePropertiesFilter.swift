@@ -21,18 +21,6 @@ public struct ImagePropertiesFilter: HostFilter {
     public var runOncePerRequest: Bool { true }
     public var runOnRebuild: Bool { true }
 
-    /// An image asking for no architecture, hypervisor type or VM mode passes every host: skip the per-host calls.
-    public func filterAll(_ hosts: UnsafeBufferPointer<HostState>, _ candidates: [Int], _ spec: RequestSpec,
-                          kept: inout [Int], reasons: inout [String: Int]) throws {
-        guard !wanted(spec.imageProperties).isEmpty else { return kept.append(contentsOf: candidates) }
-        for i in candidates {
-            switch try filter(hosts[i], spec) {
-            case .pass: kept.append(i)
-            case .reject(let reason): reasons[reason, default: 0] += 1
-            }
-        }
-    }
-
     func wanted(_ props: [String: String]) -> [String] {
         [
             (props["hw_architecture"] ?? props["architecture"] ?? defaultArchitecture).map(Self.arch),
@@ -43,11 +31,9 @@ public struct ImagePropertiesFilter: HostFilter {
 
     public func filter(_ host: HostState, _ spec: RequestSpec) throws -> FilterVerdict {
         let props = spec.imageProperties
-        let wanted = [
-            (props["hw_architecture"] ?? props["architecture"] ?? defaultArchitecture).map(Self.arch),
-            (props["img_hv_type"] ?? props["hypervisor_type"]).map(Self.hvType),
-            (props["hw_vm_mode"] ?? props["vm_mode"]).map(Self.vmMode),
-        ].compactMap { $0 }
+        // Nothing asked for (the common case): pass without building the list.
+        if props.isEmpty && defaultArchitecture == nil { return .pass }
+        let wanted = self.wanted(props)
         if wanted.isEmpty { return .pass }
         if host.supportedInstances.isEmpty { return .reject("host advertises no supported instances") }
         for triple in host.supportedInstances where wanted.allSatisfy({ triple.contains($0) }) {
@@ -55,7 +41,7 @@ public struct ImagePropertiesFilter: HostFilter {
             guard Self.physAddrOK(host, props["hw_maxphysaddr_bits"]) else { continue }
             return .pass
         }
-        return .reject("image properties \(wanted.joined(separator: "/")) not supported")
+        return .reject("image architecture, hypervisor type or VM mode not supported")
     }
 
     static func arch(_ s: String) -> String {

@@ -18,6 +18,6 @@ public struct IoOpsFilter: HostFilter {
     }
 
     static func verdict(_ host: HostState, max: Int) -> FilterVerdict {
-        host.numIOOps < max ? .pass : .reject("too many I/O operations (\(host.numIOOps) of \(max))")
+        host.numIOOps < max ? .pass : .reject("too many I/O operations")
     }
 }

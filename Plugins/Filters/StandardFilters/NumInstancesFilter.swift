@@ -18,6 +18,6 @@ public struct NumInstancesFilter: HostFilter {
     }
 
     static func verdict(_ host: HostState, max: Int) -> FilterVerdict {
-        host.numInstances < max ? .pass : .reject("too many instances (\(host.numInstances) of \(max))")
+        host.numInstances < max ? .pass : .reject("too many instances")
     }
 }

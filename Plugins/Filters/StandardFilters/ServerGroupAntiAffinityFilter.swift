@@ -6,25 +6,11 @@ public struct ServerGroupAntiAffinityFilter: HostFilter {
     public static let name = "ServerGroupAntiAffinityFilter"
     public init(context: PluginContext) throws {}
 
-    /// No anti-affinity group: every host passes, without the per-host calls.
-    public func filterAll(_ hosts: UnsafeBufferPointer<HostState>, _ candidates: [Int], _ spec: RequestSpec,
-                          kept: inout [Int], reasons: inout [String: Int]) throws {
-        guard let group = spec.instanceGroup, group.policy == .antiAffinity else {
-            return kept.append(contentsOf: candidates)
-        }
-        for i in candidates {
-            switch try filter(hosts[i], spec) {
-            case .pass: kept.append(i)
-            case .reject(let reason): reasons[reason, default: 0] += 1
-            }
-        }
-    }
-
     public func filter(_ host: HostState, _ spec: RequestSpec) throws -> FilterVerdict {
         guard let group = spec.instanceGroup, group.policy == .antiAffinity else { return .pass }
         if spec.currentHost == host.host { return .pass }
         let max = group.maxServerPerHost
         return group.members(on: host.host) < max
-            ? .pass : .reject("anti-affinity group already has \(max) member(s) on the host")
+            ? .pass : .reject("anti-affinity group already has max_server_per_host members on the host")
     }
 }

@@ -11,9 +11,9 @@ public struct SimpleCIDRAffinityFilter: HostFilter {
         let cidr = spec.schedulerHints["cidr"]?.first ?? "/24"
         guard let prefix = Int(cidr.drop(while: { $0 == "/" })), (0...32).contains(prefix),
               let net = Self.ipv4(near), let ip = Self.ipv4(host.hostIP)
-        else { return .reject("host IP \(host.hostIP) not comparable with \(near)\(cidr)") }
+        else { return .reject("host IP not comparable with the requested network") }
         let mask: UInt32 = prefix == 0 ? 0 : ~UInt32(0) << UInt32(32 - prefix)
-        return net & mask == ip & mask ? .pass : .reject("host IP outside \(near)\(cidr)")
+        return net & mask == ip & mask ? .pass : .reject("host IP outside the requested network")
     }
 
     static func ipv4(_ s: String) -> UInt32? {

@@ -18,10 +18,5 @@ public struct BuildFailureWeigher: HostWeigher {
     /// Nova negates the multiplier (config or aggregate override), so more failures weigh less.
     public func weightMultiplier(_ host: HostState) -> Double { -(aggregateMultiplier(host) ?? multiplier) }
 
-    /// Reads the one field per host in place (the per-host `weigh` call copied every HostState).
-    public func weighAll(_ hosts: UnsafeBufferPointer<HostState>, _ spec: RequestSpec, into raw: inout [Double]) {
-        for i in hosts.indices { raw[i] = Double(hosts[i].failedBuilds) }
-    }
-
     public func weigh(_ host: HostState, _ spec: RequestSpec) -> Double { Double(host.failedBuilds) }
 }

@@ -15,10 +15,5 @@ public struct CrossCellWeigher: HostWeigher {
         multiplier = try Self.weight.read(context.config)
     }
 
-    /// Every host weighs 0: no per-host calls.
-    public func weighAll(_ hosts: UnsafeBufferPointer<HostState>, _ spec: RequestSpec, into raw: inout [Double]) {
-        raw.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
-    }
-
     public func weigh(_ host: HostState, _ spec: RequestSpec) -> Double { 0 }
 }

@@ -16,10 +16,5 @@ public struct DiskWeigher: HostWeigher {
         multiplier = try Self.weight.read(context.config)
     }
 
-    /// Reads the one field per host in place (the per-host `weigh` call copied every HostState).
-    public func weighAll(_ hosts: UnsafeBufferPointer<HostState>, _ spec: RequestSpec, into raw: inout [Double]) {
-        for i in hosts.indices { raw[i] = Double(hosts[i].freeDiskMB) }
-    }
-
     public func weigh(_ host: HostState, _ spec: RequestSpec) -> Double { Double(host.freeDiskMB) }
 }

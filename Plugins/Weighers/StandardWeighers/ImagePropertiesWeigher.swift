@@ -25,12 +25,6 @@ public struct ImagePropertiesWeigher: HostWeigher {
         setting = s
     }
 
-    /// Nothing to compare without image properties: skip the per-host calls.
-    public func weighAll(_ hosts: UnsafeBufferPointer<HostState>, _ spec: RequestSpec, into raw: inout [Double]) {
-        guard !spec.imageProperties.isEmpty else { return raw.withUnsafeMutableBufferPointer { $0.update(repeating: 0) } }
-        for i in hosts.indices { raw[i] = weigh(hosts[i], spec) }
-    }
-
     public func weigh(_ host: HostState, _ spec: RequestSpec) -> Double {
         guard !spec.imageProperties.isEmpty else { return 0 }
         var weight = 0.0

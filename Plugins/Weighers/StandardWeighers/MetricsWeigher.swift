@@ -33,12 +33,6 @@ public struct MetricsWeigher: HostWeigher {
         }
     }
 
-    /// No `weight_setting` (the default): every host weighs 0, skip the per-host calls.
-    public func weighAll(_ hosts: UnsafeBufferPointer<HostState>, _ spec: RequestSpec, into raw: inout [Double]) {
-        guard !setting.isEmpty else { return raw.withUnsafeMutableBufferPointer { $0.update(repeating: 0) } }
-        for i in hosts.indices { raw[i] = weigh(hosts[i], spec) }
-    }
-
     public func weigh(_ host: HostState, _ spec: RequestSpec) -> Double {
         var total = 0.0
         for (name, ratio) in setting {

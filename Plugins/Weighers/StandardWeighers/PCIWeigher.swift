@@ -16,14 +16,6 @@ public struct PCIWeigher: HostWeigher {
         multiplier = try nonNegative(context, Self.weight)
     }
 
-    /// Reads the one field per host in place (the per-host `weigh` call copied every HostState).
-    public func weighAll(_ hosts: UnsafeBufferPointer<HostState>, _ spec: RequestSpec, into raw: inout [Double]) {
-        for i in hosts.indices {
-            let free = hosts[i].pciPools?.reduce(0) { $0 + $1.count } ?? 0
-            raw[i] = Double(Self.maxDevices - min(free, Self.maxDevices - 1))
-        }
-    }
-
     public func weigh(_ host: HostState, _ spec: RequestSpec) -> Double {
         // Summed here rather than through HostState.freePCIDevices, which cannot be inlined across modules.
         let free = host.pciPools?.reduce(0) { $0 + $1.count } ?? 0

@@ -15,14 +15,6 @@ public struct ServerGroupSoftAntiAffinityWeigher: HostWeigher {
         multiplier = try nonNegative(context, Self.weight)
     }
 
-    /// No soft-anti-affinity group: every host weighs 0, without the per-host calls (which copied every HostState).
-    public func weighAll(_ hosts: UnsafeBufferPointer<HostState>, _ spec: RequestSpec, into raw: inout [Double]) {
-        guard let g = spec.instanceGroup, g.policy == .softAntiAffinity else {
-            return raw.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
-        }
-        for i in hosts.indices { raw[i] = -Double(g.members(on: hosts[i].host)) }
-    }
-
     public func weigh(_ host: HostState, _ spec: RequestSpec) -> Double {
         guard let g = spec.instanceGroup, g.policy == .softAntiAffinity else { return 0 }
         return -Double(g.members(on: host.host))

@@ -79,21 +79,18 @@ public struct ComputeNodeRecord: Codable, Sendable, Hashable {
         self.updatedAt = updatedAt
     }
 
-    /// Placement capacity per class: (total − reserved) × allocation ratio.
-    public var capacity: (vcpus: Double, memoryMB: Double, diskGB: Double) {
-        (
-            Double(resources.vcpus - reserved.vcpus) * cpuAllocationRatio,
-            Double(resources.memoryMB - reserved.memoryMB) * ramAllocationRatio,
-            Double(resources.localGB - reserved.diskGB) * diskAllocationRatio
-        )
+    public var total: Resources {
+        Resources(vcpus: resources.vcpus, memoryMB: resources.memoryMB, diskGB: resources.localGB)
     }
 
-    public func fits(_ request: Resources) -> Bool {
-        let cap = capacity
-        return Double(used.vcpus + request.vcpus) <= cap.vcpus
-            && Double(used.memoryMB + request.memoryMB) <= cap.memoryMB
-            && Double(used.diskGB + request.diskGB) <= cap.diskGB
+    public var ratios: AllocationRatios {
+        AllocationRatios(cpu: cpuAllocationRatio, ram: ramAllocationRatio, disk: diskAllocationRatio)
     }
+
+    /// Free capacity now, by the one formula.
+    public var free: FreeCapacity { FreeCapacity(total: total, reserved: reserved, ratios: ratios, used: used) }
+
+    public func fits(_ request: Resources) -> Bool { free.fits(request) }
 }
 
 /// A service row (`nova-compute`, `nova-scheduler`, …) with Nova's up/down inputs.

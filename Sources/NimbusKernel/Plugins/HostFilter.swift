@@ -1,9 +1,22 @@
 /// A filter's answer for one host: pass, or reject with a reason the explain report counts.
 public enum FilterVerdict: Sendable, Hashable {
     case pass
-    case reject(String)
+    case reject(RejectReason)
 
     public var passed: Bool { if case .pass = self { true } else { false } }
+}
+
+/// Why a filter rejected a host: fixed text, so the explain report groups hosts by reason ("service disabled
+/// (812)") rather than listing one line per host. Only a string literal makes one — interpolation does not
+/// compile — so no per-host value (a count, an address, an aggregate name) can end up in it.
+public struct RejectReason: Sendable, Hashable, ExpressibleByStringLiteral, CustomStringConvertible {
+    public let text: String
+
+    public typealias StringLiteralType = StaticString
+
+    public init(stringLiteral text: StaticString) { self.text = text.description }
+
+    public var description: String { text }
 }
 
 /// A host filter (Nova's `BaseHostFilter`): a synchronous, pure check of one host against a request.
@@ -18,11 +31,22 @@ public protocol HostFilter: Sendable {
     var runOncePerRequest: Bool { get }
     /// Also run when the request is a rebuild on the same host.
     var runOnRebuild: Bool { get }
+    /// The one check a filter writes, for one host. The pipeline runs it over the hosts and counts the reasons.
     func filter(_ host: HostState, _ spec: RequestSpec) throws -> FilterVerdict
-    /// Runs `filter` over `candidates` (indices into `hosts`), appending survivors to `kept` and counting
-    /// reasons. The default is specialised per filter, so hosts are borrowed rather than copied per call.
-    func filterAll(_ hosts: UnsafeBufferPointer<HostState>, _ candidates: [Int], _ spec: RequestSpec,
-                   kept: inout [Int], reasons: inout [String: Int]) throws
+    /// The pipeline's batching, not for plugins to implement: the kernel's default below runs `filter` over the
+    /// candidates. It is a requirement only so that the default is compiled per filter type, in the filter's
+    /// module, where `filter` is a direct (usually inlined) call; looping in the scheduler instead costs an
+    /// unspecialised witness call per host and filter, which at 1,000 hosts is a large part of a request.
+    func _filterBatch(_ hosts: UnsafeBufferPointer<HostState>, _ candidates: [Int], _ spec: RequestSpec,
+                      into tally: inout FilterTally) throws
+}
+
+/// What one filter step produced: the surviving candidates and the number of hosts per rejection reason.
+public struct FilterTally: Sendable {
+    public var kept: [Int] = []
+    public var reasons: [String: Int] = [:]
+
+    public init(capacity: Int) { kept.reserveCapacity(capacity) }
 }
 
 extension HostFilter {
@@ -31,14 +55,25 @@ extension HostFilter {
     public var runOnRebuild: Bool { false }
 
     @inlinable
-    public func filterAll(_ hosts: UnsafeBufferPointer<HostState>, _ candidates: [Int], _ spec: RequestSpec,
-                          kept: inout [Int], reasons: inout [String: Int]) throws {
+    public func _filterBatch(_ hosts: UnsafeBufferPointer<HostState>, _ candidates: [Int], _ spec: RequestSpec,
+                             into tally: inout FilterTally) throws {
+        // Consecutive hosts mostly share a reason (a disabled rack): count runs, hash once per run.
+        var last: RejectReason?
+        var run = 0
         for i in candidates {
             switch try filter(hosts[i], spec) {
-            case .pass: kept.append(i)
-            case .reject(let reason): reasons[reason, default: 0] += 1
+            case .pass: tally.kept.append(i)
+            case .reject(let reason):
+                if reason == last {
+                    run += 1
+                } else {
+                    if let last { tally.reasons[last.text, default: 0] += run }
+                    last = reason
+                    run = 1
+                }
             }
         }
+        if let last { tally.reasons[last.text, default: 0] += run }
     }
 }
 
@@ -54,13 +89,14 @@ public protocol HostWeigher: Sendable {
     var multiplier: Double { get }
     var minval: Double? { get }
     var maxval: Double? { get }
+    /// The one value a weigher computes, for one host (the pipeline clamps, normalises and multiplies).
     func weigh(_ host: HostState, _ spec: RequestSpec) -> Double
     /// The multiplier for one host (Nova's `weight_multiplier(host_state)`); the default applies the
     /// per-aggregate override. BuildFailureWeigher negates it.
     func weightMultiplier(_ host: HostState) -> Double
-    /// `weigh` for every host into `raw` (same indices). The default is specialised per weigher, so hosts are
-    /// borrowed rather than copied per call (the copies dominated the profile at 1,000+ hosts).
-    func weighAll(_ hosts: UnsafeBufferPointer<HostState>, _ spec: RequestSpec, into raw: inout [Double])
+    /// The pipeline's batching, not for plugins to implement (see `HostFilter._filterBatch`): `weigh` for every
+    /// host into `raw` (same indices).
+    func _weighBatch(_ hosts: UnsafeBufferPointer<HostState>, _ spec: RequestSpec, into raw: inout [Double])
 }
 
 extension HostWeigher {
@@ -70,8 +106,10 @@ extension HostWeigher {
     public func weightMultiplier(_ host: HostState) -> Double { aggregateMultiplier(host) ?? multiplier }
 
     @inlinable
-    public func weighAll(_ hosts: UnsafeBufferPointer<HostState>, _ spec: RequestSpec, into raw: inout [Double]) {
-        for i in hosts.indices { raw[i] = weigh(hosts[i], spec) }
+    public func _weighBatch(_ hosts: UnsafeBufferPointer<HostState>, _ spec: RequestSpec, into raw: inout [Double]) {
+        raw.withUnsafeMutableBufferPointer { raw in
+            for i in hosts.indices { raw[i] = weigh(hosts[i], spec) }
+        }
     }
 
     /// `get_weight_multiplier`: aggregate metadata named like the option; the minimum wins; unparsable

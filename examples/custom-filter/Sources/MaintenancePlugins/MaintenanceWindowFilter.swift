@@ -37,10 +37,10 @@ public struct MaintenanceWindowFilter: HostFilter {
             guard let raw = aggregate.metadata[Self.metadataKey] else { continue }
             for window in raw.split(separator: ",") {
                 guard let (start, end) = Self.parse(window) else {
-                    return .reject("unparsable maintenance_window on aggregate \(aggregate.name)")
+                    return .reject("unparsable maintenance_window")
                 }
                 if start.addingTimeInterval(-leadTime) <= t && t < end {
-                    return .reject("in maintenance (aggregate \(aggregate.name))")
+                    return .reject("in maintenance")
                 }
             }
         }
