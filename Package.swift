@@ -281,7 +281,7 @@ let package = Package(
                            .product(name: "Logging", package: "swift-log")]
         ),
         // Starts `nimbus` processes (built by `make test` before the tests run).
-        .testTarget(name: "IntegrationTests", dependencies: ["NimbusKernelTestKit"]),
+        .testTarget(name: "IntegrationTests", dependencies: ["NimbusKernel", "NimbusKernelTestKit"]),
         .testTarget(
             name: "EndToEndTests",
             dependencies: [

@@ -117,11 +117,16 @@ public final class ComputeService: Service, Sendable {
                 }
             }
         }
-        // Graceful shutdown (SIGTERM): in-flight handlers have finished; say so in the service row.
+        // Graceful shutdown (SIGTERM): in-flight handlers have finished; say so in the service row (15 s: a busy
+        // conductor answered too late at 5 s and the row stayed up until service_down_time).
         if let registered, !Task.isCancelled {
-            _ = try? await conductor.db.call(ConductorAPI.serviceStopped, ConductorAPI.UUIDArg(registered.uuid),
-                                             timeout: .seconds(5))
-            logger.info("compute service stopped")
+            do {
+                _ = try await conductor.db.call(ConductorAPI.serviceStopped, ConductorAPI.UUIDArg(registered.uuid),
+                                                timeout: .seconds(15))
+                logger.info("compute service stopped")
+            } catch {
+                logger.info("compute service stopped, but the conductor was not told: \(error)")
+            }
         }
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import NimbusKernel
 import NimbusTestCloud
 import NimbusDaemons
 import NimbusKernelTestKit
@@ -102,7 +103,7 @@ struct RealGuestAPITests {
         let out = Pipe()
         p.standardOutput = out
         p.standardError = FileHandle.nullDevice
-        guard (try? p.run()) != nil else { return [] }
+        guard (try? ProcessSpawn.run(p)) != nil else { return [] }
         let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         p.waitUntilExit()
         return text.split(separator: "\n").map(String.init)

@@ -1,4 +1,5 @@
 import Foundation
+import NimbusKernel
 import Testing
 
 /// A cloud whose processes a test kills with SIGKILL and restarts on the same state (issue 10's crash-safety
@@ -67,7 +68,7 @@ struct CrashCloud {
         let pipe = Pipe()
         p.standardOutput = pipe
         p.standardError = pipe
-        try p.run()
+        try ProcessSpawn.run(p)
         let out = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         p.waitUntilExit()
         guard p.terminationStatus == 0 else { throw IntegrationError("sqlite3 failed: \(out)") }

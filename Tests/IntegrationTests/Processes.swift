@@ -1,4 +1,5 @@
 import Foundation
+import NimbusKernel
 import NimbusKernelTestKit
 import Testing
 
@@ -53,7 +54,7 @@ final class Daemon: Sendable {
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
         p.standardError = handle
         p.standardOutput = handle
-        try p.run()
+        try ProcessSpawn.run(p)
         process = p
     }
 
@@ -89,7 +90,7 @@ func runNimbus(_ args: [String]) throws -> String {
     let pipe = Pipe()
     p.standardOutput = pipe
     p.standardError = pipe
-    try p.run()
+    try ProcessSpawn.run(p)
     let out = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
     p.waitUntilExit()
     guard p.terminationStatus == 0 else { throw IntegrationError("nimbus \(args.joined(separator: " ")) failed: \(out)") }

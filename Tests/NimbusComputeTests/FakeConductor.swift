@@ -112,6 +112,7 @@ actor FakeConductor {
         db.on(ConductorAPI.serviceHeartbeat) { a in await self.heartbeat(a.uuid) }
         db.on(ConductorAPI.serviceStopped) { _ in Empty() }
         db.on(ConductorAPI.computeNodeUpdate) { a in await self.node(a) }
+        db.on(ConductorAPI.computeNodeCapabilities) { _ in Empty() }
         db.on(ConductorAPI.instanceUpdate) { a in try await self.update(a) }
         db.on(ConductorAPI.instanceGet) { a in await self.instances[a.uuid] }
         db.on(ConductorAPI.instanceDestroy) { a in

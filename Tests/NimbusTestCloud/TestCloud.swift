@@ -54,10 +54,13 @@ public final class TestCloud: StoppableHarness {
         let port = await aio.apiPort()
         let cloud = TestCloud(aio: aio, task: task, base: "http://127.0.0.1:\(port)")
         do {
-            try await NimbusKernelTestKit.waitUntil("\(hosts) computes are up") {
-                let services = try await aio.store.services(binary: "nova-compute").count
+            // Registered, reporting and heartbeating (a compute stopped before its first heartbeat has nothing
+            // to say stopped).
+            try await NimbusKernelTestKit.waitUntil("\(hosts) computes are up", within: 60) {
+                let services = try await aio.store.services(binary: "nova-compute")
                 let nodes = try await aio.store.computeNodes().count
-                return services == hosts && nodes == hosts
+                return services.count == hosts && nodes == hosts
+                    && services.allSatisfy { $0.isUp(serviceDownTime: 60) }
             }
         } catch {
             await cloud.stop()

@@ -105,7 +105,7 @@ enum DiskImages {
                 p.standardOutput = out
                 p.standardError = err
                 do {
-                    try p.run()
+                    try ProcessSpawn.run(p)
                     // Drain stderr on another thread so a chatty tool cannot fill one pipe while we read the other.
                     let errData = LockedData()
                     let group = DispatchGroup()
