@@ -2,6 +2,7 @@ import ComputeRPC
 import ConductorRPC
 import Foundation
 import Logging
+import Synchronization
 import NimbusKernel
 import NimbusRPC
 import ServiceLifecycle
@@ -64,11 +65,13 @@ public final class ComputeService: Service, Sendable {
 
     /// Registers the service and reports resources; after this the scheduler can pick the host.
     /// Waits for the conductor (as nova-compute does) instead of exiting when it is not up yet.
-    public func register() async throws -> ServiceRecord {
+    /// `onRegistered` hears of the service row as soon as the conductor has it, before the heartbeat, resource
+    /// report and recovery finish (a SIGTERM in between must still mark the row stopped).
+    public func register(onRegistered: @Sendable (ServiceRecord) -> Void = { _ in }) async throws -> ServiceRecord {
         try await driver.initHost()
         var delay = 0.5
         while true {
-            do { return try await registerOnce() } catch let error as TransportError {
+            do { return try await registerOnce(onRegistered) } catch let error as TransportError {
                 logger.warning("waiting for the conductor: \(error); retrying in \(delay) s")
                 try await Task.sleep(for: .seconds(delay))
                 delay = min(delay * 2, 10)
@@ -76,11 +79,12 @@ public final class ComputeService: Service, Sendable {
         }
     }
 
-    private func registerOnce() async throws -> ServiceRecord {
+    private func registerOnce(_ onRegistered: @Sendable (ServiceRecord) -> Void) async throws -> ServiceRecord {
         let service = try await conductor.db.call(
             ConductorAPI.serviceRegister,
             ConductorAPI.RegisterService(host: host, binary: "nova-compute", topic: ComputeManagerAPI.topic,
                                          rpcEndpoint: rpcEndpoint, rpcPublicKey: rpcPublicKey))
+        onRegistered(service)
         _ = try await conductor.db.call(ConductorAPI.serviceHeartbeat, ConductorAPI.UUIDArg(service.uuid))
         try await reportResources()
         try await manager.recover()
@@ -98,13 +102,14 @@ public final class ComputeService: Service, Sendable {
         let (ready, readyContinuation) = AsyncStream.makeStream(of: Void.self)
         let server = RPCServer(transport: transport, target: TransportTarget(topic: ComputeManagerAPI.topic, server: host),
                                endpoints: [manager.endpoint()], logger: logger, ready: readyContinuation)
-        var registered: ServiceRecord?
+        let registered = Mutex<ServiceRecord?>(nil)
         try await withThrowingDiscardingTaskGroup { group in
             group.addTask { try await server.run() }
             for await _ in ready { break }  // listen before registering, so no build is cast into the void
             // Waiting for the conductor must not outlive a SIGTERM.
-            let service = try await cancelWhenGracefulShutdown { try await self.register() }
-            registered = service
+            let service = try await cancelWhenGracefulShutdown {
+                try await self.register(onRegistered: { s in registered.withLock { $0 = s } })
+            }
             logger.info("compute service started", metadata: ["driver": "\(type(of: driver).name)"])
             group.addTask { await self.periodic(every: self.timing.reportInterval) { try await self.heartbeat(service) } }
             group.addTask { await self.periodic(every: self.resourceInterval) { try await self.reportResources() } }
@@ -119,7 +124,7 @@ public final class ComputeService: Service, Sendable {
         }
         // Graceful shutdown (SIGTERM): in-flight handlers have finished; say so in the service row (15 s: a busy
         // conductor answered too late at 5 s and the row stayed up until service_down_time).
-        if let registered, !Task.isCancelled {
+        if let registered = registered.withLock({ $0 }), !Task.isCancelled {
             do {
                 _ = try await conductor.db.call(ConductorAPI.serviceStopped, ConductorAPI.UUIDArg(registered.uuid),
                                                 timeout: .seconds(15))

@@ -86,6 +86,10 @@ actor FakeComputes {
         builds.append(Build(receivedOn: host, request: r))
         guard failing.contains(host) else { return }
         let uuid = r.instance.uuid
+        // A real compute has moved the build on (spawning) before it fails; the store frees the build for the
+        // next conductor only on that hand-back from a later task state.
+        _ = try await db.call(ConductorAPI.instanceUpdate, ConductorAPI.InstanceUpdateArgs(
+            uuid: uuid, update: InstanceUpdate(taskState: .some(.spawning))))
         _ = try await db.call(ConductorAPI.allocationRelease, ConductorAPI.UUIDArg(uuid))
         _ = try await db.call(ConductorAPI.instanceUpdate, ConductorAPI.InstanceUpdateArgs(
             uuid: uuid, update: InstanceUpdate(taskState: .some(.scheduling), host: .some(nil), node: .some(nil))))
