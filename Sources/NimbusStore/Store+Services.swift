@@ -24,6 +24,7 @@ extension NimbusStore {
                 INSERT INTO services (uuid, host, binary, topic, created_at, rpc_endpoint, rpc_public_key)
                 VALUES (?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT (host, binary) DO UPDATE SET topic = excluded.topic, updated_at = ?,
+                  last_seen_up = CASE WHEN last_seen_up = 0 THEN NULL ELSE last_seen_up END,
                   rpc_endpoint = COALESCE(excluded.rpc_endpoint, rpc_endpoint),
                   rpc_public_key = COALESCE(excluded.rpc_public_key, rpc_public_key)
                 """).execute(arguments: [UUID().db, host, binary, topic, now, rpcEndpoint, rpcPublicKey, now])
@@ -36,11 +37,13 @@ extension NimbusStore {
     @discardableResult
     public func heartbeat(service uuid: UUID, at now: Date = Date()) async throws -> ServiceRecord {
         try await db.write { db in
+            // A heartbeat that arrives after the service said it stopped (sent just before SIGTERM, handled after)
+            // must not show it up again: only registering again does.
             try db.cachedStatement(sql: """
-                UPDATE services SET report_count = report_count + 1, last_seen_up = ?, updated_at = ? WHERE uuid = ?
+                UPDATE services SET report_count = report_count + 1, last_seen_up = ?, updated_at = ?
+                WHERE uuid = ? AND (last_seen_up IS NULL OR last_seen_up <> 0)
                 """).execute(arguments: [now.dbValue, now.dbValue, uuid.db])
-            guard db.changesCount == 1,
-                  let row = try Row.fetchOne(try db.cachedStatement(sql: "SELECT rowid, * FROM services WHERE uuid = ?"), arguments: [uuid.db])
+            guard let row = try Row.fetchOne(try db.cachedStatement(sql: "SELECT rowid, * FROM services WHERE uuid = ?"), arguments: [uuid.db])
             else { throw StoreError.notFound(kind: "Service", id: uuid.db) }
             return ServiceRecord(row: row)
         }
