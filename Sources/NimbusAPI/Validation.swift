@@ -142,25 +142,10 @@ extension ComputeAPI {
             throw NovaError.badRequest("Malformed request body")
         }
         guard let o = json.object else { throw NovaError.badRequest("Malformed request body: not a JSON object") }
-        try rejectNUL(json, field: "body")
-        return Fields(o, path: "body")
-    }
-
-    /// SQLite (through GRDB) binds text as C strings, so a NUL would silently cut a value short ("a\u0000b"
-    /// stored as "a", "admin\u0000x" colliding with "admin"). No body string or key may hold one.
-    static func rejectNUL(_ v: JSON, field: String) throws {
-        switch v {
-        case .string(let s) where s.utf8.contains(0):
-            throw Fields.invalid(field, v, "The value contains a null character.")
-        case .array(let a):
-            for e in a { try rejectNUL(e, field: field) }
-        case .object(let o):
-            for (k, e) in o {
-                if k.utf8.contains(0) { throw Fields.invalid(field, .string(k), "The key contains a null character.") }
-                try rejectNUL(e, field: k)
-            }
-        default: break
+        if let field = json.nulField() {
+            throw NovaError.badRequest("Invalid input for field/attribute \(field). The value contains a null character.")
         }
+        return Fields(o, path: "body")
     }
 
     /// `{"<key>": {...}}`: the one wrapped object a create/update body holds; the top level is strict

@@ -5,18 +5,9 @@ import NimbusJSON
 /// `"a\u0000b"` would be stored, compared and looked up as `"a"`: NUL is refused in every body string
 /// (keys included) and in the URL, once, here, so no route can forget it.
 enum ImageInputGuard {
-    static func containsNUL(_ value: JSON) -> Bool {
-        switch value {
-        case .string(let s): s.utf8.contains(0)
-        case .array(let a): a.contains(where: containsNUL)
-        case .object(let o): o.contains { $0.key.utf8.contains(0) || containsNUL($0.value) }
-        default: false
-        }
-    }
-
     /// The body, refused with 400 when any string in it holds a NUL.
     static func check(_ body: JSON) throws -> JSON {
-        guard !containsNUL(body) else {
+        guard body.nulField() == nil else {
             throw GlanceError.badRequest("Invalid input: strings in the request body must not contain NUL (U+0000).")
         }
         return body
