@@ -152,6 +152,7 @@ extension NimbusStore {
                   deleted_at = ?, terminated_at = COALESCE(terminated_at, ?), updated_at = ? WHERE uuid = ?
                 """).execute(arguments: [now, now, now, uuid.db])
             try Self.releaseAllocations(db, consumer: uuid)
+            try Self.releaseMoveAllocations(db, instance: uuid)
         }
     }
 
