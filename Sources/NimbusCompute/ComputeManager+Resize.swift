@@ -150,7 +150,8 @@ extension ComputeManager {
             instance: InstanceUpdate(vmState: undo ? keep : .error, taskState: .some(nil),
                                      host: undo ? .some(op.migration.sourceCompute) : nil,
                                      node: undo ? .some(op.migration.sourceNode) : nil),
-            flavor: undo ? op.migration.oldFlavor : nil,
+            // The flavor agrees with the claim the instance keeps: the source's old one, or the destination's new one.
+            flavor: undo ? op.migration.oldFlavor : op.migration.newFlavor,
             allocations: undo ? .restoreSource : .dropSource))
         if undo, op.migration.destCompute != op.migration.sourceCompute, event == "compute_resize_instance" {
             // The source stopped the guest before failing: start it again where it is.
