@@ -11,8 +11,8 @@ extension ComputeAPI {
     /// Server actions Nova has that Nimbus does not implement: 501, as Nova's
     /// `common.raise_feature_not_supported()` answers a driver's NotImplementedError.
     static let unsupportedActions: Set<String> = [
-        "os-migrateLive", "evacuate", "rebuild",
-        "createImage", "createBackup", "shelve", "unshelve", "shelveOffload", "rescue", "unrescue",
+        "os-migrateLive", "evacuate",
+        "createImage", "createBackup", "shelve", "unshelve", "shelveOffload",
         "changePassword", "trigger_crash_dump", "injectNetworkInfo", "addSecurityGroup", "removeSecurityGroup",
         "addFloatingIp", "removeFloatingIp", "addFixedIp", "removeFixedIp",
     ]

@@ -41,6 +41,8 @@ public struct ComputeManager: Sendable {
         }
         serveActions(&e)
         serveResize(&e)
+        serveRebuild(&e)
+        serveRescue(&e)
         e.on(ComputeManagerAPI.getConsoleOutput) { op in
             let d = try Self.capability(driver, (any ConsoleOutputDriver).self, "console output")
             return ConsoleTail.tail(try await d.consoleOutput(op.instance), length: op.length)

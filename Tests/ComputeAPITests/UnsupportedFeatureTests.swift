@@ -19,8 +19,8 @@ import Testing
             let id = try await cloud.boot("vm", token: "admin")[0]
             let action = "/v2.1/servers/\(id)/action"
             let bodies: [String: Any] = [
-                "rebuild": ["imageRef": "cirros"], "createImage": ["name": "snap"],
-                "shelve": NSNull(), "unshelve": NSNull(), "rescue": NSNull(),
+                "createImage": ["name": "snap"],
+                "shelve": NSNull(), "unshelve": NSNull(),
                 "os-migrateLive": ["host": NSNull(), "block_migration": "auto"], "evacuate": [:] as [String: Any],
                 "changePassword": ["adminPass": "x"], "createBackup": ["name": "b", "backup_type": "daily", "rotation": 1],
                 "trigger_crash_dump": NSNull(),

@@ -23,6 +23,7 @@ import Testing
             "build_and_run_instance", "terminate_instance", "reboot_instance", "stop_instance", "start_instance",
             "pause_instance", "unpause_instance", "suspend_instance", "resume_instance", "get_console_output", "get_host_uptime",
             "prep_resize", "resize_instance", "finish_resize", "confirm_resize", "revert_resize", "finish_revert_resize",
+            "rebuild_instance", "rescue_instance", "unrescue_instance",
         ],
     ]
 
@@ -93,13 +94,19 @@ import Testing
         typealias C = ComputeManagerAPI
         try GoldenFixture.check(C.buildAndRunInstance, args: Samples.buildRequest, reply: Empty())
         for m in [C.terminateInstance, C.rebootInstance, C.stopInstance, C.startInstance, C.pauseInstance,
-                  C.unpauseInstance, C.suspendInstance, C.resumeInstance] {
+                  C.unpauseInstance, C.suspendInstance, C.resumeInstance, C.unrescueInstance] {
             try GoldenFixture.check(m, args: Samples.operation, reply: Empty())
         }
         for m in [C.prepResize, C.resizeInstance, C.finishResize, C.confirmResize, C.revertResize, C.finishRevertResize] {
             try GoldenFixture.check(m, args: MigrationOperation(instance: Samples.instance, migration: Samples.migration,
                                                                 requestID: "req-1"), reply: Empty())
         }
+        try GoldenFixture.check(C.rebuildInstance, args: RebuildOperation(
+            instance: Samples.instance, oldVMState: .stopped, imageProperties: ["hw_disk_bus": "virtio"],
+            preserveEphemeral: true, requestID: "req-1"), reply: Empty())
+        try GoldenFixture.check(C.rescueInstance, args: RescueOperation(instance: Samples.instance,
+                                                                         rescueImageRef: "img-2", requestID: "req-1"),
+                                reply: Empty())
         try GoldenFixture.check(C.getConsoleOutput, args: Samples.operation, reply: "line 1\nline 2\n")
         try GoldenFixture.check(C.getHostUptime, args: Empty(), reply: " 08:32:11 up 93 days, 18:25, 12 users,  load average: 0.20, 0.12, 0.14")
     }

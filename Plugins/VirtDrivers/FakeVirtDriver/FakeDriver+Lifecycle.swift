@@ -35,3 +35,20 @@ extension FakeDriver: MigratableDriver {
         return g
     }
 }
+
+/// Rescue: the guest restarts from the rescue image (its console says so) and comes back on unrescue.
+extension FakeDriver: RescuableDriver {
+    public func rescue(_ instance: InstanceRecord, imageRef: String) async throws {
+        guard var g = guests[instance.uuid] else { throw VirtDriverError.instanceNotFound(instance.uuid) }
+        g.state = .running
+        g.console.append("Booting rescue image \(imageRef) for \(instance.name); original disk attached as /dev/vdb")
+        guests[instance.uuid] = g
+    }
+
+    public func unrescue(_ instance: InstanceRecord) async throws {
+        guard var g = guests[instance.uuid] else { throw VirtDriverError.instanceNotFound(instance.uuid) }
+        g.state = .running
+        g.console.append("Booting \(instance.name) from its own disk (unrescued)")
+        guests[instance.uuid] = g
+    }
+}

@@ -1,0 +1,45 @@
+import ComputeRPC
+import ConductorRPC
+import Foundation
+import Logging
+import NimbusKernel
+import NimbusRPC
+
+/// Nova's `rescue_instance`: task `rescuing` → `driver.rescue` → vm_state `rescued`; a driver error (or none able
+/// to rescue) leaves the server ERROR with a fault (Nova's `InstanceNotRescuable`), never in a task state.
+extension ComputeManager {
+    func serveRescue(_ e: inout RPCEndpoint) {
+        e.on(ComputeManagerAPI.rescueInstance) { op in
+            await self.rescue(op)
+            return Empty()
+        }
+    }
+
+    func rescue(_ op: RescueOperation) async {
+        let uuid = op.instance.uuid
+        let started = Date()
+        var failure: (any Error)?
+        do {
+            let d = try Self.capability(driver, (any RescuableDriver).self, "rescue")
+            try await d.rescue(op.instance, imageRef: op.rescueImageRef)
+            let power = (try? await driver.instanceInfo(op.instance).powerState) ?? .running
+            try await conductor.update(uuid, InstanceUpdate(vmState: .rescued, taskState: .some(nil), powerState: power,
+                                                            expectedTaskStates: [.rescuing]))
+        } catch where error.isInstanceGone {
+            failure = error
+        } catch {
+            failure = error
+            logger.warning("rescue failed: \(error)", metadata: ["instance": "\(uuid)"])
+            try? await conductor.fault(InstanceFault(
+                instanceUUID: uuid, code: 400,
+                message: "Instance \(uuid.lowercasedString) cannot be rescued: \(Self.faultMessage(error))",
+                details: "\(error)", host: host))
+            _ = try? await conductor.update(uuid, InstanceUpdate(vmState: .error, taskState: .some(nil),
+                                                                 expectedTaskStates: [.rescuing]))
+        }
+        guard let rid = op.requestID ?? RequestContext.requestID else { return }
+        try? await conductor.event(ConductorAPI.ActionEvent(
+            instance: uuid, requestID: rid, event: "compute_rescue_instance", host: host, start: started,
+            finish: Date(), result: failure == nil ? "Success" : "Error", traceback: failure.map { "\($0)" }))
+    }
+}
