@@ -7,6 +7,8 @@ extension ComputeManagerAPI {
     public static let rescueInstance = RPCMethod<ComputeManagerAPI, RescueOperation, Empty>(
         .cast, "rescue_instance", since: v6)
     public static let unrescueInstance = Operation(.cast, "unrescue_instance", since: v6)
+    /// Nova's `trigger_crash_dump` (6.0): no task state; a failure shows only in the action's event.
+    public static let triggerCrashDump = Operation(.cast, "trigger_crash_dump", since: v6)
 }
 
 /// The instance and the image to boot it from (the request's `rescue_image_ref`, else its own image).

@@ -45,4 +45,25 @@ extension ComputeAPI {
         }
         return try json(.ok, ["adminPass": .string(password ?? Self.password())])
     }
+
+    /// `trigger_crash_dump` (2.17+, Nova's `API.trigger_crash_dump`): no task state; 202 and the cast.
+    func crashDumpAction(_ args: JSON, _ s: APIServer, _ ctx: NimbusRequestContext) async throws -> Response {
+        let i = s.instance
+        let id = i.uuid.lowercasedString
+        guard ctx.at(17) else { throw NovaError.badRequest("There is no such action: trigger_crash_dump") }
+        if !args.isNull { throw Fields.invalid("trigger_crash_dump", args, "\(args.brief) is not of type 'null'") }
+        if s.fields.lockedBy != nil, !ctx.auth.isAdmin { throw NovaError.conflict("Instance \(id) is locked") }
+        try Self.checkState(i, "trigger_crash_dump", vmStates: [.active, .paused, .rescued, .resized, .error], tasks: [nil])
+        guard let host = i.host else { throw NovaError.conflict("Instance \(id) is not ready") }
+        let rid = RequestContext.requestID ?? RequestContext.newRequestID()
+        try await store.startAction(i.uuid, action: "trigger_crash_dump", requestID: rid, userID: ctx.auth.userID,
+                                    projectID: i.projectID)
+        do {
+            try await compute.prepare(server: host).cast(ComputeManagerAPI.triggerCrashDump,
+                                                         InstanceOperation(instance: i, requestID: rid))
+        } catch {
+            throw NovaError(.serviceUnavailable, "Compute host \(host) could not be reached: \(error)")
+        }
+        return empty(.accepted)
+    }
 }

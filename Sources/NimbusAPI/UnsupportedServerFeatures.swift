@@ -13,7 +13,7 @@ extension ComputeAPI {
     static let unsupportedActions: Set<String> = [
         "os-migrateLive", "evacuate",
         "createImage", "createBackup", "shelve", "unshelve", "shelveOffload",
-        "changePassword", "trigger_crash_dump", "injectNetworkInfo", "addSecurityGroup", "removeSecurityGroup",
+        "changePassword", "injectNetworkInfo", "addSecurityGroup", "removeSecurityGroup",
         "addFloatingIp", "removeFloatingIp", "addFixedIp", "removeFixedIp",
     ]
     /// The console actions of 2.1–2.5 (later replaced by `/remote-consoles`).

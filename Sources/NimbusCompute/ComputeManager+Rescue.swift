@@ -13,6 +13,10 @@ extension ComputeManager {
             await self.rescue(op)
             return Empty()
         }
+        e.on(ComputeManagerAPI.triggerCrashDump) { op in
+            await self.crashDump(op)
+            return Empty()
+        }
     }
 
     func rescue(_ op: RescueOperation) async {
@@ -41,5 +45,22 @@ extension ComputeManager {
         try? await conductor.event(ConductorAPI.ActionEvent(
             instance: uuid, requestID: rid, event: "compute_rescue_instance", host: host, start: started,
             finish: Date(), result: failure == nil ? "Success" : "Error", traceback: failure.map { "\($0)" }))
+    }
+
+    /// Nova's `trigger_crash_dump`: nothing changes on the server; the outcome is the action's event.
+    func crashDump(_ op: InstanceOperation) async {
+        let started = Date()
+        var failure: (any Error)?
+        do {
+            try await Self.capability(driver, (any CrashDumpDriver).self, "trigger crash dump").triggerCrashDump(op.instance)
+        } catch {
+            failure = error
+            logger.warning("trigger_crash_dump failed: \(error)", metadata: ["instance": "\(op.instance.uuid)"])
+        }
+        guard let rid = op.requestID ?? RequestContext.requestID else { return }
+        try? await conductor.event(ConductorAPI.ActionEvent(
+            instance: op.instance.uuid, requestID: rid, event: "compute_trigger_crash_dump", host: host,
+            start: started, finish: Date(), result: failure == nil ? "Success" : "Error",
+            traceback: failure.map { "\($0)" }))
     }
 }

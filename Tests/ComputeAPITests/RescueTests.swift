@@ -42,4 +42,36 @@ import Testing
             #expect(((s["fault"] as? [String: Any])?["message"] as? String)?.contains("cannot be rescued") == true, "\(s)")
         }
     }
+
+    /// trigger_crash_dump (2.17+): 202, no task state; the outcome is the action's event (a stopped guest cannot
+    /// take the NMI: Error, as Nova's InstanceNotRunning shows only there).
+    @Test func triggerCrashDumpRecordsItsOutcomeInTheEvent() async throws {
+        try await Cloud.with(hosts: 1) { cloud in
+            let id = try #require(try await cloud.boot("cd").first)
+            #expect(try await cloud.call("POST", "/v2.1/servers/\(id)/action", ["trigger_crash_dump": NSNull()],
+                                         version: "2.16").status == 400)
+            #expect(try await Self.action(cloud, id, ["trigger_crash_dump": ["x": 1]]).status == 400)
+            let r = try await Self.action(cloud, id, ["trigger_crash_dump": NSNull()])
+            #expect(r.status == 202)
+            let rid = try #require(r.headers["x-openstack-request-id"])
+            func event(_ rid: String) async throws -> [String: Any]? {
+                let shown = try await cloud.call("GET", "/v2.1/servers/\(id)/os-instance-actions/\(rid)", version: "2.100")
+                return ((shown["instanceAction"] as? [String: Any])?["events"] as? [[String: Any]])?.first
+            }
+            try await cloud.waitUntil("the crash dump event") { try await event(rid) != nil }
+            #expect(try await event(rid)?["event"] as? String == "compute_trigger_crash_dump")
+            #expect(try await event(rid)?["result"] as? String == "Success")
+            let console = try await Self.action(cloud, id, ["os-getConsoleOutput": ["length": 1]])
+            #expect((console["output"] as? String)?.contains("NMI") == true, "\(console.body)")
+            #expect(try await Self.action(cloud, id, ["pause": NSNull()]).status == 202)
+            try await cloud.waitFor(id, status: "PAUSED")
+            let paused = try await Self.action(cloud, id, ["trigger_crash_dump": NSNull()])
+            #expect(paused.status == 202)
+            let prid = try #require(paused.headers["x-openstack-request-id"])
+            try await cloud.waitUntil("the failed crash dump event") { try await event(prid) != nil }
+            #expect(try await event(prid)?["result"] as? String == "Error")
+            #expect(try await cloud.status(id) == "PAUSED")
+            #expect(try await cloud.server(id)["OS-EXT-STS:task_state"] is NSNull)
+        }
+    }
 }

@@ -23,7 +23,6 @@ import Testing
                 "shelve": NSNull(), "unshelve": NSNull(),
                 "os-migrateLive": ["host": NSNull(), "block_migration": "auto"], "evacuate": [:] as [String: Any],
                 "changePassword": ["adminPass": "x"], "createBackup": ["name": "b", "backup_type": "daily", "rotation": 1],
-                "trigger_crash_dump": NSNull(),
             ]
             for (name, args) in bodies {
                 let r = try await cloud.call("POST", action, [name: args], version: "2.100", token: "admin")

@@ -23,7 +23,7 @@ import Testing
             "build_and_run_instance", "terminate_instance", "reboot_instance", "stop_instance", "start_instance",
             "pause_instance", "unpause_instance", "suspend_instance", "resume_instance", "get_console_output", "get_host_uptime",
             "prep_resize", "resize_instance", "finish_resize", "confirm_resize", "revert_resize", "finish_revert_resize",
-            "rebuild_instance", "rescue_instance", "unrescue_instance",
+            "rebuild_instance", "rescue_instance", "unrescue_instance", "trigger_crash_dump",
         ],
     ]
 
@@ -94,7 +94,8 @@ import Testing
         typealias C = ComputeManagerAPI
         try GoldenFixture.check(C.buildAndRunInstance, args: Samples.buildRequest, reply: Empty())
         for m in [C.terminateInstance, C.rebootInstance, C.stopInstance, C.startInstance, C.pauseInstance,
-                  C.unpauseInstance, C.suspendInstance, C.resumeInstance, C.unrescueInstance] {
+                  C.unpauseInstance, C.suspendInstance, C.resumeInstance, C.unrescueInstance,
+                  C.triggerCrashDump] {
             try GoldenFixture.check(m, args: Samples.operation, reply: Empty())
         }
         for m in [C.prepResize, C.resizeInstance, C.finishResize, C.confirmResize, C.revertResize, C.finishRevertResize] {

@@ -52,3 +52,13 @@ extension FakeDriver: RescuableDriver {
         guests[instance.uuid] = g
     }
 }
+
+/// The NMI a crash dump injects: the guest notes it (a running guest only, as libvirt's `InstanceNotRunning`).
+extension FakeDriver: CrashDumpDriver {
+    public func triggerCrashDump(_ instance: InstanceRecord) async throws {
+        guard var g = guests[instance.uuid] else { throw VirtDriverError.instanceNotFound(instance.uuid) }
+        guard g.state == .running else { throw VirtDriverError.invalidState("the instance is not running") }
+        g.console.append("Kernel panic - not syncing: NMI: Not continuing")
+        guests[instance.uuid] = g
+    }
+}
