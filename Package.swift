@@ -254,7 +254,7 @@ let package = Package(
             name: "ComputeAPITests",
             dependencies: [
                 "NimbusKernel", "NimbusKernelTestKit", "NimbusTestCloud", "NimbusDaemons", "BuiltinPlugins", "NimbusStore",
-                "NimbusAPI", "NimbusJSON",
+                "NimbusAPI", "NimbusJSON", "NimbusConductor",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Hummingbird", package: "hummingbird"),
             ]

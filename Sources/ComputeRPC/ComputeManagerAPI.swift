@@ -33,7 +33,8 @@ public enum ComputeManagerAPI: RPCAPIContract {
         buildAndRunInstance.info, terminateInstance.info, rebootInstance.info, stopInstance.info, startInstance.info,
         pauseInstance.info, unpauseInstance.info, suspendInstance.info, resumeInstance.info, getConsoleOutput.info,
         getHostUptime.info,
-    ]
+    ] + resizeMethods + [rebuildInstance.info, rescueInstance.info, unrescueInstance.info,
+                                                       triggerCrashDump.info]
 }
 
 /// The typed client of the compute API (aim it at one host with `prepare(server:)`).

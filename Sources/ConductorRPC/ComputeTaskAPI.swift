@@ -17,7 +17,8 @@ public enum ComputeTaskAPI: RPCAPIContract {
     public static let buildInstances = RPCMethod<ComputeTaskAPI, RescheduleRequest, Empty>(
         .cast, "build_instances", since: RPCVersion(1, 19))
 
-    public static let methods: [RPCMethodInfo] = [scheduleAndBuildInstances.info, buildInstances.info]
+    public static let methods: [RPCMethodInfo] = [scheduleAndBuildInstances.info, buildInstances.info,
+                                                   migrateServer.info]
 }
 
 /// The typed client of the orchestration API.

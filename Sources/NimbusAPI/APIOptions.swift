@@ -25,8 +25,13 @@ public enum APIOptions {
         ("server_groups", 10), ("server_group_members", 10),
     ].map { TypedOption<Int>("quota", $0.0, default: $0.1, help: "Default per-project limit; -1 = unlimited.") }
 
+    /// Nova's `[DEFAULT] allow_resize_to_same_host`, read by the API: false puts the current host in the
+    /// request's ignore list.
+    public static let allowResizeToSameHost = TypedOption<Bool>(
+        "DEFAULT", "allow_resize_to_same_host", default: false, help: "Allow a resize to land on the current host.")
+
     public static let all: [ConfigOption] = ([
         listen, listenPort, defaultAvailabilityZone, internalServiceAvailabilityZone, maxLimit,
-        maxInstancesPerRequest, authStrategy,
+        maxInstancesPerRequest, authStrategy, allowResizeToSameHost,
     ] as [any AnyTypedOption]).map(\.declaration) + quotas.map(\.declaration)
 }

@@ -22,6 +22,7 @@ public struct ComputeAPI: Sendable {
     let defaultAZ: String
     let internalAZ: String
     let defaultQuotas: [String: Int]
+    let allowResizeToSameHost: Bool
     let validator: (any TokenValidator)?
     /// False under noauth2 (no validator).
     public var requiresToken: Bool { validator != nil }
@@ -44,6 +45,7 @@ public struct ComputeAPI: Sendable {
         maxLimit = try APIOptions.maxLimit.read(config)
         maxInstancesPerRequest = max(1, try APIOptions.maxInstancesPerRequest.read(config))
         defaultAZ = APIOptions.defaultAvailabilityZone.read(config)
+        allowResizeToSameHost = try APIOptions.allowResizeToSameHost.read(config)
         self.logger = logger
     }
 
@@ -59,6 +61,7 @@ public struct ComputeAPI: Sendable {
             let g = router.group(RouterPath(prefix))
             addServerRoutes(g)
             addServerActionRoutes(g)
+            addMigrationRoutes(g)
             addServerSubresourceRoutes(g)
             addUnsupportedServerRoutes(g)
             addFlavorRoutes(g)

@@ -29,6 +29,7 @@ extension ComputeAPI {
         "unpause": .init(name: "unpause", vmStates: [.paused], task: .unpausing, method: ComputeManagerAPI.unpauseInstance),
         "suspend": .init(name: "suspend", vmStates: [.active], task: .suspending, method: ComputeManagerAPI.suspendInstance),
         "resume": .init(name: "resume", vmStates: [.suspended], task: .resuming, method: ComputeManagerAPI.resumeInstance),
+        "unrescue": .init(name: "unrescue", vmStates: [.rescued], task: .unrescuing, method: ComputeManagerAPI.unrescueInstance),
     ]
 
     func serverAction(_ req: Request, _ ctx: NimbusRequestContext) async throws -> Response {
@@ -38,9 +39,14 @@ extension ComputeAPI {
         }
         let known = Set(Self.powerActions.keys).union(["reboot", "lock", "unlock", "os-getConsoleOutput",
                                                        "forceDelete", "os-resetState", "restore"])
+            .union(Self.moveActions).union(["rebuild", "rescue", "trigger_crash_dump"])
         if Self.isUnimplementedAction(name) { return try await unimplementedAction(name, args, ctx) }
         guard known.contains(name) else { throw NovaError.badRequest("There is no such action: \(name)") }
         let s = try await server(ctx.parameters.get("id"), ctx, write: "os_compute_api:servers:\(name)")
+        if Self.moveActions.contains(name) { return try await moveAction(name, args, s, ctx) }
+        if name == "rebuild" { return try await rebuildAction(req, args, s, ctx) }
+        if name == "rescue" { return try await rescueAction(args, s, ctx) }
+        if name == "trigger_crash_dump" { return try await crashDumpAction(args, s, ctx) }
         let i = s.instance
         let id = i.uuid.uuidString.lowercased()
         let locked = s.fields.lockedBy != nil && !ctx.auth.isAdmin

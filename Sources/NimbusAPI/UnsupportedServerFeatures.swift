@@ -11,9 +11,9 @@ extension ComputeAPI {
     /// Server actions Nova has that Nimbus does not implement: 501, as Nova's
     /// `common.raise_feature_not_supported()` answers a driver's NotImplementedError.
     static let unsupportedActions: Set<String> = [
-        "resize", "confirmResize", "revertResize", "migrate", "os-migrateLive", "evacuate", "rebuild",
-        "createImage", "createBackup", "shelve", "unshelve", "shelveOffload", "rescue", "unrescue",
-        "changePassword", "trigger_crash_dump", "injectNetworkInfo", "addSecurityGroup", "removeSecurityGroup",
+        "os-migrateLive", "evacuate",
+        "createImage", "createBackup", "shelve", "unshelve", "shelveOffload",
+        "changePassword", "injectNetworkInfo", "addSecurityGroup", "removeSecurityGroup",
         "addFloatingIp", "removeFloatingIp", "addFixedIp", "removeFixedIp",
     ]
     /// The console actions of 2.1–2.5 (later replaced by `/remote-consoles`).

@@ -30,6 +30,9 @@ extension ComputeManager {
         on(&e, ComputeManagerAPI.resumeInstance, from: [.resuming], to: .active) { d, op in
             try await Self.capability(d, (any SuspendableDriver).self, "resume").resume(op.instance)
         }
+        on(&e, ComputeManagerAPI.unrescueInstance, from: [.unrescuing], to: .active) { d, op in
+            try await Self.capability(d, (any RescuableDriver).self, "unrescue").unrescue(op.instance)
+        }
     }
 
     private func on(_ e: inout RPCEndpoint, _ method: ComputeManagerAPI.Operation, from: [TaskState],

@@ -12,15 +12,18 @@ public struct ComputeManager: Sendable {
     public let host: String
     let driver: any VirtDriver
     let conductor: ConductorClient
+    /// Other computes (a move's steps are cast from host to host).
+    let peers: ComputeRPCClient
     let builds: BuildLimiter
     let images: ImageCache
     let logger: Logger
 
-    init(host: String, driver: any VirtDriver, conductor: ConductorClient, maxConcurrentBuilds: Int,
-         imageCacheDirectory: String, logger: Logger) {
+    init(host: String, driver: any VirtDriver, conductor: ConductorClient, peers: ComputeRPCClient,
+         maxConcurrentBuilds: Int, imageCacheDirectory: String, logger: Logger) {
         self.host = host
         self.driver = driver
         self.conductor = conductor
+        self.peers = peers
         self.builds = BuildLimiter(maxConcurrentBuilds)
         self.images = ImageCache(directory: imageCacheDirectory, conductor: conductor)
         self.logger = logger
@@ -37,6 +40,9 @@ public struct ComputeManager: Sendable {
             return Empty()
         }
         serveActions(&e)
+        serveResize(&e)
+        serveRebuild(&e)
+        serveRescue(&e)
         e.on(ComputeManagerAPI.getConsoleOutput) { op in
             let d = try Self.capability(driver, (any ConsoleOutputDriver).self, "console output")
             return ConsoleTail.tail(try await d.consoleOutput(op.instance), length: op.length)

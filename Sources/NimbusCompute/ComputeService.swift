@@ -40,6 +40,7 @@ public final class ComputeService: Service, Sendable {
         self.powerSyncInterval = try ComputeOptions.syncPowerStateInterval.read(config)
         self.inventory = try Self.inventory(config)
         self.manager = ComputeManager(host: host, driver: driver, conductor: conductor,
+                                      peers: try ComputeRPCClient(transport: transport, config: config, timeout: timeout),
                                       maxConcurrentBuilds: try ComputeOptions.maxConcurrentBuilds.read(config),
                                       imageCacheDirectory: (CoreOptions.statePath.read(config)
                                           as NSString).appendingPathComponent("image-cache"),

@@ -14,6 +14,8 @@ public struct ConductorManager: Sendable {
     let scheduler: SchedulerRPCClient
     let compute: ComputeRPCClient
     let maxAttempts: Int
+    /// `resize_confirm_window` in seconds (0: off).
+    let resizeConfirmWindow: Int
     /// `rpc_response_timeout` in seconds (how long a compute may wait on us before giving up).
     let rpcTimeout: Double
     public let logger: Logger
@@ -33,6 +35,7 @@ public struct ConductorManager: Sendable {
         self.scheduler = try SchedulerRPCClient(transport: transport, config: config, timeout: timeout)
         self.compute = try ComputeRPCClient(transport: transport, config: config, timeout: timeout)
         self.maxAttempts = max(1, try CoreOptions.maxAttempts.read(config))
+        self.resizeConfirmWindow = try ConductorOptions.resizeConfirmWindow.read(config)
         self.logger = logger
     }
 
@@ -102,6 +105,7 @@ public struct ConductorManager: Sendable {
             return Empty()
         }
         serveCapabilities(&db)
+        serveMoves(&task, &db)
         return [task, db]
     }
 

@@ -56,6 +56,8 @@ extension ConductorManager {
         let stuck = try await sweepStuckBuilds(serviceDownTime: timing.serviceDownTime)
         let orphaned = try await sweepOrphanedBuilds(serviceDownTime: timing.serviceDownTime)
         try await sweepStalledDeletes(serviceDownTime: timing.serviceDownTime)
+        try await sweepStalledMoves(serviceDownTime: timing.serviceDownTime)
+        try await confirmOverdueResizes()
         let audit = try await store.reconcileAllocations()
         if !audit.isClean {
             logger.warning("claims reconciled with instances", metadata: [

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import NimbusAPI
 import NimbusCompute
+import NimbusConductor
 import NimbusIdentity
 import NimbusImage
 import NimbusKernel
@@ -29,7 +30,7 @@ extension NimbusRuntime {
     /// service's. The unknown-option check and `nimbus manage config show` use this one list.
     public static func declaredOptions(_ registry: PluginRegistry) -> [ConfigOption] {
         registry.allOptions + APIOptions.all + ComputeOptions.all + SchedulerOptions.all + IdentityOptions.all
-            + ImageOptions.all + DaemonOptions.all
+            + ImageOptions.all + DaemonOptions.all + ConductorOptions.all
     }
 }
 

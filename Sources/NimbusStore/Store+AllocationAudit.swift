@@ -97,8 +97,10 @@ extension NimbusStore {
               i.uuid IS NULL OR i.deleted = 1, i.node IS NULL
             FROM allocations a JOIN compute_nodes cn ON cn.uuid = a.node_uuid
             LEFT JOIN instances i ON i.uuid = a.consumer_uuid
-            WHERE i.uuid IS NULL OR i.deleted = 1
-              OR (i.vm_state != 'building' AND (i.node IS NULL OR i.node != cn.hypervisor_hostname))
+            WHERE (i.uuid IS NULL OR i.deleted = 1
+              OR (i.vm_state != 'building' AND (i.node IS NULL OR i.node != cn.hypervisor_hostname)))
+              AND NOT EXISTS (SELECT 1 FROM migrations mg WHERE \(Self.openMigrationSQL)
+                              AND (mg.uuid = a.consumer_uuid OR mg.instance_uuid = a.consumer_uuid))
             """) {
             let kind: AllocationAudit.Kind = r[5] ? .orphaned : r[6] ? .hostless : .misplaced
             guard let consumer = UUID(uuidString: r[0]) else { continue }
@@ -110,6 +112,7 @@ extension NimbusStore {
             JOIN compute_nodes cn ON cn.hypervisor_hostname = i.node
             WHERE i.deleted = 0 AND i.vm_state != 'building' AND i.node IS NOT NULL
               AND NOT EXISTS (SELECT 1 FROM allocations a WHERE a.consumer_uuid = i.uuid AND a.node_uuid = cn.uuid)
+              AND NOT EXISTS (SELECT 1 FROM migrations mg WHERE mg.instance_uuid = i.uuid AND \(Self.openMigrationSQL))
             """) {
             // What the scheduler claims for it: its flavor's resources.
             guard let consumer = UUID(uuidString: r[0]),

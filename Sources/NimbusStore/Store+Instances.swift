@@ -101,34 +101,45 @@ extension NimbusStore {
     /// does: a mismatch throws and writes nothing.
     @discardableResult
     public func updateInstance(_ uuid: UUID, _ update: InstanceUpdate) async throws -> InstanceRecord {
-        try await db.write { db in
-            guard let row = try Row.fetchOne(try db.cachedStatement(sql: "SELECT * FROM instances WHERE uuid = ? AND deleted = 0"), arguments: [uuid.db])
-            else { throw StoreError.notFound(kind: "Instance", id: uuid.db) }
-            var i = try InstanceRecord(row: row)
-            if let expected = update.expectedTaskStates, !expected.contains(i.taskState) {
-                throw StoreError.unexpectedTaskState(instance: uuid, actual: i.taskState?.rawValue,
-                                                     expected: expected.map { $0?.rawValue })
-            }
-            let before = i.taskState
-            update.apply(to: &i)
-            // Back to `scheduling` is a compute handing a failed build back for a reschedule: only a build may be
-            // (a late hand-back of a build already failed must not revive it), and nobody owns it until a
-            // conductor takes the reschedule cast (see transferBuilds).
-            let handBack = i.taskState == .scheduling && before != .scheduling
-            let now = Date().dbValue
-            if handBack, i.vmState != .building {
-                throw StoreError.unexpectedTaskState(instance: uuid, actual: before?.rawValue,
-                                                     expected: [TaskState.scheduling.rawValue])
-            }
-            try db.cachedStatement(sql: """
-                UPDATE instances SET vm_state = ?, task_state = ?, power_state = ?, host = ?, node = ?,
-                  launched_at = ?, terminated_at = ?, updated_at = ?,
-                  build_owner = CASE WHEN ? THEN NULL ELSE build_owner END,
-                  build_owner_since = CASE WHEN ? THEN ? ELSE build_owner_since END WHERE uuid = ?
-                """).execute(arguments: [i.vmState.rawValue, i.taskState?.rawValue, i.powerState.rawValue, i.host, i.node,
-                                 i.launchedAt?.dbValue, i.terminatedAt?.dbValue, now, handBack, handBack, now, uuid.db])
-            return i
+        try await db.write { db in try Self.updateInstance(db, uuid, update) }
+    }
+
+    /// The update inside the caller's write transaction (a migration step writes it with its own rows).
+    static func updateInstance(_ db: Database, _ uuid: UUID, _ update: InstanceUpdate) throws -> InstanceRecord {
+        guard let row = try Row.fetchOne(try db.cachedStatement(sql: "SELECT * FROM instances WHERE uuid = ? AND deleted = 0"), arguments: [uuid.db])
+        else { throw StoreError.notFound(kind: "Instance", id: uuid.db) }
+        var i = try InstanceRecord(row: row)
+        if let expected = update.expectedTaskStates, !expected.contains(i.taskState) {
+            throw StoreError.unexpectedTaskState(instance: uuid, actual: i.taskState?.rawValue,
+                                                 expected: expected.map { $0?.rawValue })
         }
+        let before = i.taskState
+        update.apply(to: &i)
+        // Back to `scheduling` is a compute handing a failed build back for a reschedule: only a build may be
+        // (a late hand-back of a build already failed must not revive it), and nobody owns it until a
+        // conductor takes the reschedule cast (see transferBuilds).
+        let handBack = i.taskState == .scheduling && before != .scheduling
+        let now = Date().dbValue
+        if handBack, i.vmState != .building {
+            throw StoreError.unexpectedTaskState(instance: uuid, actual: before?.rawValue,
+                                                 expected: [TaskState.scheduling.rawValue])
+        }
+        try db.cachedStatement(sql: """
+            UPDATE instances SET vm_state = ?, task_state = ?, power_state = ?, host = ?, node = ?,
+              launched_at = ?, terminated_at = ?, updated_at = ?,
+              build_owner = CASE WHEN ? THEN NULL ELSE build_owner END,
+              build_owner_since = CASE WHEN ? THEN ? ELSE build_owner_since END
+            WHERE uuid = ? AND deleted = 0 AND task_state IS ?
+            """).execute(arguments: [i.vmState.rawValue, i.taskState?.rawValue, i.powerState.rawValue, i.host, i.node,
+                             i.launchedAt?.dbValue, i.terminatedAt?.dbValue, now, handBack, handBack, now, uuid.db,
+                             before?.rawValue])
+        // The write itself is conditional on the task state read above (Nova's `expected_task_state` is a
+        // WHERE clause too), so the guard holds even for a writer outside this process's serial queue.
+        guard db.changesCount == 1 else {
+            throw StoreError.unexpectedTaskState(instance: uuid, actual: nil,
+                                                 expected: update.expectedTaskStates?.map { $0?.rawValue } ?? [])
+        }
+        return i
     }
 
     /// Marks an instance deleted (Nova soft-deletes the row; `GET` then answers 404) and frees its allocations, in
@@ -141,6 +152,7 @@ extension NimbusStore {
                   deleted_at = ?, terminated_at = COALESCE(terminated_at, ?), updated_at = ? WHERE uuid = ?
                 """).execute(arguments: [now, now, now, uuid.db])
             try Self.releaseAllocations(db, consumer: uuid)
+            try Self.releaseMoveAllocations(db, instance: uuid)
         }
     }
 

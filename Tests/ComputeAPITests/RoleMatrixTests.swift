@@ -80,6 +80,9 @@ import Testing
             ("os-getConsoleOutput", ["length": 5], .server), ("forceDelete", NSNull(), .server),
             ("restore", NSNull(), .server), ("resize", ["flavorRef": "2"], .server),
             ("createImage", ["name": "snap"], .server), ("os-resetState", ["state": "active"], .serverAdmin),
+            ("rebuild", ["imageRef": "cirros"], .server), ("rescue", NSNull(), .server), ("unrescue", NSNull(), .server),
+            ("trigger_crash_dump", NSNull(), .server), ("migrate", NSNull(), .serverAdmin),
+            ("confirmResize", NSNull(), .server), ("revertResize", NSNull(), .server),
         ]
         for (name, args, scope) in actions {
             rows.append(Row(route: "POST /servers/{id}/action", scope: scope, body: [name: args], label: name))

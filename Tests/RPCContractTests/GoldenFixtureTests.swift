@@ -12,15 +12,18 @@ import Testing
     /// The methods each test below checks, to prove no descriptor is left without a fixture.
     static let checked: [String: Set<String>] = [
         SchedulerAPI.name: ["select_destinations"],
-        ComputeTaskAPI.name: ["schedule_and_build_instances", "build_instances"],
+        ComputeTaskAPI.name: ["schedule_and_build_instances", "build_instances", "migrate_server"],
         ConductorAPI.name: [
             "service_register", "service_heartbeat", "service_stopped", "compute_node_update", "instance_update",
             "instance_get", "instance_destroy", "instances_deleted", "instances_on_host", "instance_fault_create",
             "allocation_release", "image_get", "image_data", "build_result", "action_event", "compute_node_capabilities",
+            "migration_step",
         ],
         ComputeManagerAPI.name: [
             "build_and_run_instance", "terminate_instance", "reboot_instance", "stop_instance", "start_instance",
             "pause_instance", "unpause_instance", "suspend_instance", "resume_instance", "get_console_output", "get_host_uptime",
+            "prep_resize", "resize_instance", "finish_resize", "confirm_resize", "revert_resize", "finish_revert_resize",
+            "rebuild_instance", "rescue_instance", "unrescue_instance", "trigger_crash_dump",
         ],
     ]
 
@@ -46,6 +49,9 @@ import Testing
                                 args: ScheduleAndBuildArgs(spec: Samples.spec, instanceUUIDs: [Samples.uuid(1)]),
                                 reply: Empty())
         try GoldenFixture.check(ComputeTaskAPI.buildInstances, args: Samples.reschedule, reply: Empty())
+        try GoldenFixture.check(ComputeTaskAPI.migrateServer, args: MigrateServerArgs(
+            instanceUUID: Samples.uuid(1), kind: .resize, newFlavor: Samples.flavor, requestedHost: "h2",
+            allowSameHost: true, requestID: "req-1", userID: "u1"), reply: Empty())
     }
 
     @Test func conductor() throws {
@@ -77,15 +83,31 @@ import Testing
         try GoldenFixture.check(C.computeNodeCapabilities, args: C.NodeCapabilities(
             node: "h1.example", capabilities: DriverCapabilities([.pause, .imageTypeRaw]),
             traits: ["COMPUTE_IMAGE_TYPE_RAW"]), reply: Empty())
+        try GoldenFixture.check(C.migrationStep, args: MigrationStep(
+            migrationUUID: Samples.uuid(6), expectedStatuses: ["post-migrating"], status: "finished", destCompute: "h2",
+            destNode: "h2.example", destHost: "10.0.0.2", instance: Samples.instanceUpdate, flavor: Samples.flavor,
+            allocations: .restoreSource),
+            reply: C.MigrationStepResult(migration: Samples.migration, instance: Samples.instance))
     }
 
     @Test func compute() throws {
         typealias C = ComputeManagerAPI
         try GoldenFixture.check(C.buildAndRunInstance, args: Samples.buildRequest, reply: Empty())
         for m in [C.terminateInstance, C.rebootInstance, C.stopInstance, C.startInstance, C.pauseInstance,
-                  C.unpauseInstance, C.suspendInstance, C.resumeInstance] {
+                  C.unpauseInstance, C.suspendInstance, C.resumeInstance, C.unrescueInstance,
+                  C.triggerCrashDump] {
             try GoldenFixture.check(m, args: Samples.operation, reply: Empty())
         }
+        for m in [C.prepResize, C.resizeInstance, C.finishResize, C.confirmResize, C.revertResize, C.finishRevertResize] {
+            try GoldenFixture.check(m, args: MigrationOperation(instance: Samples.instance, migration: Samples.migration,
+                                                                requestID: "req-1"), reply: Empty())
+        }
+        try GoldenFixture.check(C.rebuildInstance, args: RebuildOperation(
+            instance: Samples.instance, oldVMState: .stopped, imageProperties: ["hw_disk_bus": "virtio"],
+            preserveEphemeral: true, requestID: "req-1"), reply: Empty())
+        try GoldenFixture.check(C.rescueInstance, args: RescueOperation(instance: Samples.instance,
+                                                                         rescueImageRef: "img-2", requestID: "req-1"),
+                                reply: Empty())
         try GoldenFixture.check(C.getConsoleOutput, args: Samples.operation, reply: "line 1\nline 2\n")
         try GoldenFixture.check(C.getHostUptime, args: Empty(), reply: " 08:32:11 up 93 days, 18:25, 12 users,  load average: 0.20, 0.12, 0.14")
     }

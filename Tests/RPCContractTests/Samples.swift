@@ -77,6 +77,11 @@ enum Samples {
         id: "img-1", status: "active", size: 1024, checksum: "d41d8cd98f00b204e9800998ecf8427e", osHashAlgo: "sha512",
         osHashValue: "cf83e1357eefb8bd", diskFormat: "qcow2", properties: ["hw_architecture": "x86_64"])
 
+    static let migration = MigrationRecord(
+        id: 7, uuid: uuid(6), instanceUUID: uuid(1), kind: .resize, status: "finished", sourceCompute: "h1",
+        sourceNode: "h1.example", destCompute: "h2", destNode: "h2.example", destHost: "10.0.0.2", oldFlavor: flavor,
+        newFlavor: Flavor(id: "3", name: "m1.medium", memoryMB: 4096, vcpus: 2, rootGB: 40), oldVMState: .stopped,
+        projectID: "p1", userID: "u1", createdAt: date, updatedAt: date)
     static let operation = InstanceOperation(instance: instance, requestID: "req-1", hard: true, length: 10)
 
     static let buildRequest = BuildInstanceRequest(instance: instance, spec: spec, selection: selection,

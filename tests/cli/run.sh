@@ -109,8 +109,8 @@ step "aggregate add host" "$OS" aggregate add host agg1 fake-1
 expect "availability zone list" "az1" "$OS" availability zone list
 step "quota show" "$OS" quota show
 # What Nimbus does not implement answers as Nova does without the feature, and the CLI shows a clean error.
-expect "server resize: 501 not supported" "501.*The requested functionality is not supported" \
-  "$OS" server resize --flavor m1.small vm1
+expect "server shelve: 501 not supported" "501.*The requested functionality is not supported" \
+  "$OS" server shelve vm1
 expect "console url show: console type unavailable" "400.*Unavailable console type novnc" "$OS" console url show vm1
 expect "usage show bills up to now" "^0\.[0-9]+$" "$OS" usage show -f value -c "CPU Hours"
 step "image set --deactivate" "$OS" image set --deactivate cirros
@@ -118,6 +118,56 @@ expect "image is deactivated" "^deactivated$" "$OS" image show cirros -f value -
 step "image set --activate" "$OS" image set --activate cirros
 expect "image is active again" "^active$" "$OS" image show cirros -f value -c status
 step "server delete --wait" "$OS" server delete --wait vm1
+
+# Resize, cold migrate, confirm and revert (issue 15), the claims checked after each step through the
+# hypervisors' memory_mb_used: during VERIFY_RESIZE both flavors are held, confirm or revert leaves one.
+hv_used() {
+  # 2.88 dropped the usage fields from the hypervisor views: ask at 2.87.
+  "$OS" --os-compute-api-version 2.87 hypervisor list --long -f json 2>/dev/null |
+    python3 -c 'import json,sys; print(sum(h.get("Memory MB Used", 0) for h in json.load(sys.stdin)))'
+}
+ram() { "$OS" flavor show "$1" -f value -c ram 2>/dev/null; }
+TINY=$(ram m1.tiny); SMALL=$(ram m1.small); MEDIUM=$(ram m1.medium)
+step "server create rz --wait" "$OS" server create --flavor m1.tiny --image cirros --nic none --wait rz
+U0=$(hv_used); RZ_HOST=$(field rz OS-EXT-SRV-ATTR:host)
+step "server resize --flavor m1.small --wait" "$OS" server resize --flavor m1.small --wait rz
+expect "resize waits in VERIFY_RESIZE" "^VERIFY_RESIZE$" field rz status
+step "resize moved the server off $RZ_HOST" test "$(field rz OS-EXT-SRV-ATTR:host)" != "$RZ_HOST"
+step "usage in VERIFY_RESIZE holds both flavors" test "$(hv_used)" -eq $((U0 + SMALL))
+step "server resize confirm" "$OS" server resize confirm rz
+step "resize confirm reaches ACTIVE" wait_status rz ACTIVE
+step "usage after confirm: the new flavor only" test "$(hv_used)" -eq $((U0 - TINY + SMALL))
+expect "server shows the new flavor" "m1.small" "$OS" server show rz -c flavor
+step "server resize --flavor m1.medium --wait" "$OS" server resize --flavor m1.medium --wait rz
+step "usage in VERIFY_RESIZE (2) holds both flavors" test "$(hv_used)" -eq $((U0 - TINY + SMALL + MEDIUM))
+step "server resize revert" "$OS" server resize revert rz
+step "resize revert reaches ACTIVE" wait_status rz ACTIVE
+step "usage after revert: the old flavor only" test "$(hv_used)" -eq $((U0 - TINY + SMALL))
+expect "server shows the old flavor again" "m1.small" "$OS" server show rz -c flavor
+MIG_HOST=$(field rz OS-EXT-SRV-ATTR:host)
+step "server migrate --wait" "$OS" server migrate --wait rz
+step "migrate moved the server off $MIG_HOST" test "$(field rz OS-EXT-SRV-ATTR:host)" != "$MIG_HOST"
+step "usage during the migration holds the flavor twice" test "$(hv_used)" -eq $((U0 - TINY + 2 * SMALL))
+step "server migration confirm" "$OS" server migration confirm rz
+step "migration confirm reaches ACTIVE" wait_status rz ACTIVE
+step "usage after the migration: once" test "$(hv_used)" -eq $((U0 - TINY + SMALL))
+expect "server migration list" "confirmed.*migration|migration.*confirmed" \
+  "$OS" --os-compute-api-version 2.23 server migration list --server rz
+expect "server event list shows each move" "revertResize" "$OS" server event list rz
+expect "server event list: resize, confirmResize, migrate" "confirmResize" "$OS" server event list rz
+# Rebuild (same host and claim, new name) and rescue/unrescue.
+RZ_HOST=$(field rz OS-EXT-SRV-ATTR:host)
+step "server rebuild --image --name --wait" "$OS" server rebuild --image cirros --name rz2 --wait rz
+expect "rebuild renamed the server" "^rz2$" field rz2 name
+step "rebuild kept the host ($RZ_HOST)" test "$(field rz2 OS-EXT-SRV-ATTR:host)" = "$RZ_HOST"
+step "usage after rebuild: unchanged" test "$(hv_used)" -eq $((U0 - TINY + SMALL))
+step "server rescue" "$OS" server rescue rz2
+step "server rescue reaches RESCUE" wait_status rz2 RESCUE
+step "server unrescue" "$OS" server unrescue rz2
+step "server unrescue reaches ACTIVE" wait_status rz2 ACTIVE
+expect "server event list: rebuild, rescue, unrescue" "unrescue" "$OS" server event list rz2
+step "server delete rz --wait" "$OS" server delete --wait rz2
+step "usage after delete: none of it left" test "$(hv_used)" -eq $((U0 - TINY))
 
 # A member of a second project: 404 on the first project's server, 403 on admin APIs.
 AA1=$(field aa1 id)
