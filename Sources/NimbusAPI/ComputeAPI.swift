@@ -7,6 +7,7 @@ import Logging
 import NIOCore
 import NimbusJSON
 import NimbusKernel
+import NeutronClient
 import NimbusRPC
 import NimbusStore
 
@@ -23,6 +24,8 @@ public struct ComputeAPI: Sendable {
     let internalAZ: String
     let defaultQuotas: [String: Int]
     let validator: (any TokenValidator)?
+    /// The Networking API (built in or `[neutron] url`); nil: servers get no networks (`networks` lists 400).
+    public var neutron: NeutronClient?
     /// False under noauth2 (no validator).
     public var requiresToken: Bool { validator != nil }
     let logger: Logger

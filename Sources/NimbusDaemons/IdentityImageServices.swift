@@ -4,6 +4,7 @@ import NimbusAPI
 import NimbusIdentity
 import NimbusImage
 import NimbusKernel
+import NeutronClient
 import NimbusNetwork
 import NimbusStore
 import ServiceLifecycle
@@ -32,7 +33,7 @@ public final class IdentityImageServices: Sendable {
         let cfg = runtime.config
         let externalKeystone = IdentityOptions.authURL.read(cfg) != nil
         externalGlance = ImageOptions.apiServers.read(cfg)?.first
-        externalNeutron = NetworkOptions.url.read(cfg)
+        externalNeutron = NeutronClientOptions.url.read(cfg)
         let ports = ports
         let hosts = (identity: Self.advertised(IdentityOptions.listen.read(cfg), runtime),
                      compute: Self.advertised(APIOptions.listen.read(cfg), runtime),

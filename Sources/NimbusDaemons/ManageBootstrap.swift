@@ -4,6 +4,7 @@ import NimbusAPI
 import NimbusIdentity
 import NimbusImage
 import NimbusKernel
+import NeutronClient
 import NimbusNetwork
 import NimbusStore
 
@@ -46,7 +47,7 @@ struct ManageBootstrapCommand: AsyncParsableCommand {
             CatalogEntry(type: "image", name: "glance",
                          url: try imageURL ?? ImageOptions.apiServers.read(cfg)?.first ?? url(ImageOptions.listen, ImageOptions.port)),
             CatalogEntry(type: "network", name: "neutron",
-                         url: try NetworkOptions.url.read(cfg) ?? url(NetworkOptions.listen, NetworkOptions.port)),
+                         url: try NeutronClientOptions.url.read(cfg) ?? url(NetworkOptions.listen, NetworkOptions.port)),
         ]
         let result = try await b.run(store: store, hasher: PasswordHasher(rounds: identityConfig.passwordHashRounds))
         print(result.created.isEmpty ? "Nothing to create: already bootstrapped." : "Created \(result.created.joined(separator: ", ")).")

@@ -1,6 +1,6 @@
 import NimbusKernel
 
-/// Options of the built-in Networking v2 service (`[network]`, like `[image]`) and nova.conf's `[neutron] url`.
+/// Options of the built-in Networking v2 service (`[network]`, like `[image]`) (nova.conf's `[neutron]` options are NeutronClientOptions).
 public enum NetworkOptions {
     public static let enabled = TypedOption<Bool>("network", "enabled", default: true,
                                                   help: "Serve the built-in Networking v2 API (a Neutron subset).")
@@ -13,11 +13,8 @@ public enum NetworkOptions {
         help: "Largest page a list returns (Neutron's [DEFAULT] pagination_max_limit; ours is always bounded).")
     public static let maxFixedIPsPerPort = TypedOption<Int>("network", "max_fixed_ips_per_port", default: 5)
     public static let maxDNSNameservers = TypedOption<Int>("network", "max_dns_nameservers", default: 5)
-    public static let url = TypedOption<String?>(
-        "neutron", "url",
-        help: "An external Neutron endpoint; when set Nimbus serves no Networking API and the catalog names it.")
 
     public static let all: [ConfigOption] = ([
-        enabled, listen, port, paginationMaxLimit, maxFixedIPsPerPort, maxDNSNameservers, url,
+        enabled, listen, port, paginationMaxLimit, maxFixedIPsPerPort, maxDNSNameservers,
     ] as [any AnyTypedOption]).map(\.declaration)
 }

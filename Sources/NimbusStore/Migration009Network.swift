@@ -100,6 +100,12 @@ extension Migrations {
                 updated_at REAL NOT NULL
             );
             CREATE INDEX security_group_rules_group ON security_group_rules(security_group_id);
+            -- Nova's instance info cache: the server's VIFs as Neutron last described them (a JSON list).
+            CREATE TABLE instance_info_caches (
+                instance_uuid TEXT PRIMARY KEY NOT NULL REFERENCES instances(uuid) ON DELETE CASCADE,
+                network_info TEXT NOT NULL DEFAULT '[]',
+                updated_at REAL NOT NULL
+            );
             """)
     }
 }
