@@ -63,6 +63,7 @@ public struct ComputeAPI: Sendable {
             addServerRoutes(g)
             addServerActionRoutes(g)
             addServerSubresourceRoutes(g)
+            addServerInterfaceRoutes(g)
             addUnsupportedServerRoutes(g)
             addFlavorRoutes(g)
             addFlavorExtraRoutes(g)

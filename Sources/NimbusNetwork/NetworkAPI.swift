@@ -78,6 +78,7 @@ public struct NetworkAPI: Sendable {
         addSubnetRoutes(router)
         addPortRoutes(router)
         addSecurityGroupRoutes(router)
+        addQuotaRoutes(router)
         return router
     }
 

@@ -58,6 +58,18 @@ import Testing
             let listed = (detail.body["servers"] as? [[String: Any]])?.first { $0["id"] as? String == id }
             #expect((listed?["addresses"] as? [String: Any])?["net1"] != nil)
 
+            // os-interface lists what Neutron holds for the server.
+            let ifaces = try await cloud.call("GET", "/v2.1/servers/\(id)/os-interface", version: "2.70")
+            let att = try #require((ifaces.body["interfaceAttachments"] as? [[String: Any]])?.first)
+            #expect(att["port_id"] as? String == port["id"] as? String)
+            #expect(att["net_id"] as? String == net && att["mac_addr"] as? String == mac && att["port_state"] as? String == "ACTIVE")
+            #expect((att["fixed_ips"] as? [[String: Any]])?.first?["ip_address"] as? String == "10.20.0.2")
+            let one = try await cloud.call("GET", "/v2.1/servers/\(id)/os-interface/\(port["id"] as? String ?? "")")
+            #expect(one.status == 200)
+            #expect(try await cloud.call("GET", "/v2.1/servers/\(id)/os-interface/\(UUID().uuidString)").status == 404)
+            let attach = try await cloud.call("POST", "/v2.1/servers/\(id)/os-interface", ["interfaceAttachment": ["net_id": net]])
+            #expect(attach.status == 400)
+
             // A second server asking for the first one's address: Nova's 400, nothing created.
             let taken = try await cloud.call("POST", "/v2.1/servers", ["server": ["name": "dup", "imageRef": "cirros", "flavorRef": "1",
                                                                                   "networks": [["uuid": net, "fixed_ip": "10.20.0.2"]]]],

@@ -138,3 +138,18 @@ import Testing
         }
     }
 }
+
+@Suite struct NetworkQuotaTests {
+    @Test func quotasAreUnlimitedAndDetailsCountUse() async throws {
+        try await withHarness(try await NetworkHarness.start()) { h in
+            _ = try await h.networkWithSubnet("10.9.0.0/24", token: "alice")
+            let q = try await h.request("GET", "/v2.0/quotas/p-demo", token: "alice")
+            #expect(q.status == 200)
+            #expect(q.object("quota")["port"] as? Int == -1)
+            let d = try await h.request("GET", "/v2.0/quotas/p-demo/details.json", token: "alice")
+            #expect((d.object("quota")["network"] as? [String: Any])?["used"] as? Int == 1)
+            #expect((d.object("quota")["subnet"] as? [String: Any])?["used"] as? Int == 1)
+            #expect(try await h.request("GET", "/v2.0/quotas/p-demo", token: "bob").status == 403)
+        }
+    }
+}
