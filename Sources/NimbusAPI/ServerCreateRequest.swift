@@ -28,6 +28,8 @@ struct ServerCreateRequest {
     var accessIPv6: String?
     /// `networks`: absent (before 2.37), "none", "auto" or a list (see ServerNetworks).
     var networks: RequestedNetworks = .unspecified
+    /// `security_groups` names (or ids), as given; empty means the project's `default`.
+    var securityGroups: [String] = []
 
     static func allowedKeys(_ ctx: NimbusRequestContext) -> Set<String> {
         var keys: Set<String> = ["name", "imageRef", "flavorRef", "networks", "adminPass", "accessIPv4", "accessIPv6",
@@ -122,6 +124,9 @@ struct ServerCreateRequest {
         hostname = try ServerCreateValidation.hostname(server, ctx)
         adminPass = try server.string("adminPass")
         try ServerCreateValidation.securityGroups(server["security_groups"])
+        securityGroups = (server["security_groups"]?.array ?? []).compactMap {
+            $0["name"]?.string?.trimmingCharacters(in: .whitespaces)
+        }
         _ = try server.bool("config_drive")
         if let legacy = server["block_device_mapping"] {
             guard let items = legacy.array else { throw Fields.invalid("block_device_mapping", legacy, "is not of type 'array'") }

@@ -25,6 +25,7 @@ extension ComputeAPI {
                         var port: [String: JSON] = ["device_id": .string(device), "network_id": .string(nic.networkID),
                                                     "admin_state_up": true, "tenant_id": .string(i.projectID)]
                         if let ip = nic.fixedIP { port["fixed_ips"] = [["ip_address": .string(ip)]] }
+                        if let groups = nic.securityGroupIDs { port["security_groups"] = .array(groups.map(JSON.string)) }
                         answer = try await neutron.send("POST", "/ports", body: ["port": .object(port)])
                     }
                     vifs.append(Self.vif(answer["port"] ?? .null, nic))

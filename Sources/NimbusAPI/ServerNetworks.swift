@@ -54,9 +54,31 @@ struct PlannedNIC: Sendable {
     var portID: String?
     var fixedIP: String?
     var tag: String?
+    /// Neutron ids of the requested groups; nil lets Neutron give the port the project's `default`.
+    var securityGroupIDs: [String]?
 }
 
 extension ComputeAPI {
+    /// Nova's `_process_security_groups`: names (or ids) other than exactly `["default"]` become the project's
+    /// group ids; an unknown one is 400. Without a networking service the names are not checked.
+    func securityGroupIDs(_ names: [String], project: String) async throws -> [String]? {
+        guard let neutron, !names.isEmpty, names != ["default"] else { return nil }
+        let listed = try await call {
+            try await neutron.send("GET", "/security-groups?tenant_id=\(NeutronClient.q(project))&fields=id&fields=name")
+        }
+        let groups = listed["security_groups"]?.array ?? []
+        var ids: [String] = []
+        for name in names {
+            let hits = groups.filter { $0["name"]?.string == name || $0["id"]?.string == name }
+            guard hits.count <= 1 else {
+                throw NovaError.conflict("Multiple security groups found matching '\(name)'. Use an ID to be more specific.")
+            }
+            guard let id = hits.first?["id"]?.string else { throw NovaError.badRequest("Security group \(name) not found.") }
+            if !ids.contains(id) { ids.append(id) }
+        }
+        return ids
+    }
+
     /// Nova's `validate_networks`, through the Neutron API with the service user's token.
     func planNetworks(_ requested: RequestedNetworks, project: String, admin: Bool, count: Int) async throws -> [PlannedNIC] {
         guard let neutron else {

@@ -114,7 +114,9 @@ extension ComputeAPI {
                                userID: ctx.auth.userID, numInstances: count, availabilityZone: p.availabilityZone,
                                schedulerHints: p.schedulerHints, requestedHost: p.forcedHost)
         if let h = p.forcedHost { spec.forceHosts = [h] }
-        let nics = try await planNetworks(p.networks, project: ctx.auth.projectID, admin: ctx.auth.isAdmin, count: count)
+        var nics = try await planNetworks(p.networks, project: ctx.auth.projectID, admin: ctx.auth.isAdmin, count: count)
+        let groups = try await securityGroupIDs(p.securityGroups, project: ctx.auth.projectID)
+        for n in nics.indices { nics[n].securityGroupIDs = groups }
         var fields = ServerAPIFields(description: p.description, tags: p.tags)
         fields.hostname = p.hostname
         (fields.accessIPv4, fields.accessIPv6) = (p.accessIPv4, p.accessIPv6)
@@ -154,7 +156,8 @@ extension ComputeAPI {
         let base = Self.baseURL(req)
         return try json(.accepted, ["server": [
             "id": .string(id), "links": ServerView.links(base, id), "OS-DCF:diskConfig": "MANUAL",
-            "security_groups": [["name": "default"]], "adminPass": .string(p.adminPass ?? Self.password()),
+            "security_groups": .array((p.securityGroups.isEmpty ? ["default"] : p.securityGroups).map { ["name": .string($0)] }),
+            "adminPass": .string(p.adminPass ?? Self.password()),
         ]], headers: [.location: "\(base)/v2.1/servers/\(id)"])
     }
 

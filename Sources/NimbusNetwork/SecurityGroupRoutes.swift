@@ -11,6 +11,11 @@ extension NetworkAPI {
             let c = try await caller(req)
             // Neutron makes a project's default group the first time the project lists its groups.
             if c.isReader { _ = try await store.ensureDefaultSecurityGroup(project: c.projectID) }
+            // An admin listing another project's groups makes that project's default too, as Neutron does.
+            let q = Query(req)
+            if c.isAdmin, let p = q["tenant_id"] ?? q["project_id"], !p.isEmpty, p.count <= 64, p != c.projectID {
+                _ = try await store.ensureDefaultSecurityGroup(project: p)
+            }
             let groups = try await store.securityGroups(project: c.isAdmin ? nil : c.projectID).filter { _ in c.isReader }
             return json(.ok, try NeutronListing(collection: "security_groups", limitMax: config.limitMax)
                 .page(groups.map(NeutronViews.securityGroup), req, notFound: NeutronError.securityGroupNotFound))

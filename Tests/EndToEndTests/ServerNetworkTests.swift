@@ -119,6 +119,27 @@ import Testing
         }
     }
 
+    @Test func securityGroupsByNameGoOnThePortsAndUnknownOnesAre400() async throws {
+        try await withHarness(try await TestCloud.e2e(hosts: 1)) { cloud in
+            let (neutron, token) = try await Self.neutron(cloud)
+            let net = try #require(try await Self.post(neutron + "/networks", token, ["network": ["name": "sgnet", "shared": true]])["id"]
+                as? String)
+            _ = try await Self.post(neutron + "/subnets", token, ["subnet": ["network_id": net, "cidr": "10.50.0.0/24"]])
+            // The server's project under noauth2 is "admin"; its groups live there.
+            let web = try #require(try await Self.post(neutron + "/security-groups", token,
+                                                       ["security_group": ["name": "web", "project_id": "admin"]])["id"] as? String)
+            let unknown = try await cloud.call("POST", "/v2.1/servers", ["server": [
+                "name": "x", "imageRef": "cirros", "flavorRef": "1", "networks": [["uuid": net]],
+                "security_groups": [["name": "nope"]]]], version: "2.100")
+            #expect(unknown.status == 400 && unknown.message == "Security group nope not found.")
+            let id = try #require(try await cloud.boot("sg", extra: ["networks": [["uuid": net]],
+                                                                     "security_groups": [["name": "web"], ["name": "default"]]]).first)
+            let ports = try await TestHTTP.send("GET", neutron + "/ports?device_id=\(id)", headers: ["X-Auth-Token": token])
+            let groups = ((ports.body["ports"] as? [[String: Any]])?.first?["security_groups"] as? [String]) ?? []
+            #expect(groups.count == 2 && groups.contains(web))
+        }
+    }
+
     @Test func aUserPortIsUsedAndKeptWhenTheServerGoes() async throws {
         try await withHarness(try await TestCloud.e2e(hosts: 1)) { cloud in
             let (neutron, token) = try await Self.neutron(cloud)
