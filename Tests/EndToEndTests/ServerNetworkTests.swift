@@ -140,6 +140,31 @@ import Testing
         }
     }
 
+    /// Two servers, one free address: the second port fails with IpAddressGenerationFailure, so both servers
+    /// go to ERROR with Nova's fault and the port made for the first is deleted again.
+    @Test func anAllocationFailureErrorsTheServersAndLeavesNoPorts() async throws {
+        try await withHarness(try await TestCloud.e2e(hosts: 1)) { cloud in
+            let (neutron, token) = try await Self.neutron(cloud)
+            let net = try #require(try await Self.post(neutron + "/networks", token, ["network": ["name": "tiny"]])["id"] as? String)
+            _ = try await Self.post(neutron + "/subnets", token, ["subnet": [
+                "network_id": net, "cidr": "10.60.0.0/24", "allocation_pools": [["start": "10.60.0.5", "end": "10.60.0.5"]]]])
+            let r = try await cloud.call("POST", "/v2.1/servers", ["server": [
+                "name": "pair", "imageRef": "cirros", "flavorRef": "1", "networks": [["uuid": net]], "min_count": 2, "max_count": 2]],
+                                         version: "2.100")
+            #expect(r.status == 202)
+            let listed = try await cloud.call("GET", "/v2.1/servers/detail", version: "2.100")
+            let servers = listed.body["servers"] as? [[String: Any]] ?? []
+            #expect(servers.count == 2)
+            for s in servers {
+                #expect(s["status"] as? String == "ERROR")
+                let fault = (s["fault"] as? [String: Any])?["message"] as? String ?? ""
+                #expect(fault.contains("failed to allocate the network(s)") && fault.contains("IpAddressGenerationFailure"))
+            }
+            let left = try await TestHTTP.send("GET", neutron + "/ports?network_id=\(net)", headers: ["X-Auth-Token": token])
+            #expect((left.body["ports"] as? [Any])?.isEmpty == true)
+        }
+    }
+
     @Test func aUserPortIsUsedAndKeptWhenTheServerGoes() async throws {
         try await withHarness(try await TestCloud.e2e(hosts: 1)) { cloud in
             let (neutron, token) = try await Self.neutron(cloud)
