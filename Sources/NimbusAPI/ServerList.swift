@@ -135,7 +135,7 @@ extension ComputeAPI {
             servers = servers.filter { $0.instance.uuid == wanted }
         }
         if let h = one("hostname") { servers = servers.filter { $0.fields.hostname == h } }
-        if let ip, !ip.isEmpty { servers = [] }  // no server has an address: no networking
+        if !(ip ?? "").isEmpty { servers = try await Self.filterByAddress(servers, v4: one("ip"), v6: one("ip6"), store) }
         if lq.page == nil, let m = marker {
             let wanted = UUID(uuidString: m)
             guard let idx = servers.firstIndex(where: { $0.instance.uuid == wanted }) else {

@@ -95,3 +95,23 @@ extension ComputeAPI {
         return .object(out.mapValues(JSON.array))
     }
 }
+
+extension ComputeAPI {
+    /// Nova's `ip` / `ip6` list filters: a regular expression searched in the server's fixed IPv4 / IPv6
+    /// addresses (the info cache), a plain substring when it is not a valid expression.
+    static func filterByAddress(_ servers: [APIServer], v4: String?, v6: String?, _ store: NimbusStore) async throws
+        -> [APIServer]
+    {
+        let info = try await store.networkInfo(servers.map(\.instance.uuid))
+        func matches(_ pattern: String?, _ version: Int, _ s: APIServer) -> Bool {
+            guard let pattern, !pattern.isEmpty else { return true }
+            let re = try? NSRegularExpression(pattern: pattern)
+            return (info[s.instance.uuid] ?? []).flatMap(\.fixedIPs).contains { ip in
+                guard ip.version == version else { return false }
+                let a = ip.address
+                return re.map { $0.firstMatch(in: a, range: NSRange(a.startIndex..., in: a)) != nil } ?? a.contains(pattern)
+            }
+        }
+        return servers.filter { matches(v4, 4, $0) && matches(v6, 6, $0) }
+    }
+}

@@ -58,6 +58,14 @@ import Testing
             let listed = (detail.body["servers"] as? [[String: Any]])?.first { $0["id"] as? String == id }
             #expect((listed?["addresses"] as? [String: Any])?["net1"] != nil)
 
+            // The ip / ip6 list filters search the addresses.
+            func named(_ query: String) async throws -> [String] {
+                ((try await cloud.call("GET", "/v2.1/servers?\(query)").body["servers"] as? [[String: Any]]) ?? []).compactMap { $0["id"] as? String }
+            }
+            #expect(try await named("ip=10%5C.20%5C.0%5C.2$") == [id])
+            #expect(try await named("ip=10.99").isEmpty)
+            #expect(try await named("ip6=.").isEmpty)
+
             // os-interface lists what Neutron holds for the server.
             let ifaces = try await cloud.call("GET", "/v2.1/servers/\(id)/os-interface", version: "2.70")
             let att = try #require((ifaces.body["interfaceAttachments"] as? [[String: Any]])?.first)
