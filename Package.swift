@@ -69,6 +69,9 @@ let package = Package(
         .target(name: "SchedulerRPC", dependencies: ["NimbusKernel", "NimbusRPC"]),
         .target(name: "ConductorRPC", dependencies: ["NimbusKernel", "NimbusRPC"]),
         .target(name: "ComputeRPC", dependencies: ["NimbusKernel", "NimbusRPC"]),
+        // Nova's side of the Networking v2.0 API: an HTTP client and a Keystone password login (like a contract
+        // module: the API and conductor talk to the networking service through it, never through its store).
+        .target(name: "NeutronClient", dependencies: ["NimbusKernel", "NimbusJSON"]),
         .target(
             name: "NimbusScheduler",
             dependencies: [
@@ -80,7 +83,7 @@ let package = Package(
         .target(
             name: "NimbusConductor",
             dependencies: [
-                "NimbusKernel", "NimbusStore", "NimbusRPC", "ConductorRPC", "SchedulerRPC", "ComputeRPC",
+                "NimbusKernel", "NimbusStore", "NimbusRPC", "ConductorRPC", "SchedulerRPC", "ComputeRPC", "NeutronClient", "NimbusJSON",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
@@ -98,7 +101,7 @@ let package = Package(
         .target(
             name: "NimbusAPI",
             dependencies: [
-                "NimbusKernel", "NimbusStore", "NimbusRPC", "ConductorRPC", "ComputeRPC", "NimbusJSON",
+                "NimbusKernel", "NimbusStore", "NimbusRPC", "ConductorRPC", "ComputeRPC", "NimbusJSON", "NeutronClient",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -135,11 +138,24 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        // Built-in Networking v2 (a Neutron subset); see docs/network.md.
+        .target(
+            name: "NimbusNetwork",
+            dependencies: [
+                "NimbusKernel", "NimbusStore", "NimbusJSON",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         .target(
             name: "NimbusDaemons",
             dependencies: [
                 "NimbusKernel", "NimbusStore", "NimbusRPC", "NimbusScheduler", "NimbusConductor",
-                "NimbusCompute", "NimbusAPI", "NimbusIdentity", "NimbusImage", "SchedulerRPC", "ConductorRPC", "ComputeRPC",
+                "NimbusCompute", "NimbusAPI", "NimbusIdentity", "NimbusImage", "NimbusNetwork", "SchedulerRPC", "ConductorRPC",
+                "ComputeRPC", "NeutronClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -242,6 +258,12 @@ let package = Package(
                            .product(name: "Logging", package: "swift-log"),
                            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                            .product(name: "Crypto", package: "swift-crypto")]
+        ),
+        .testTarget(
+            name: "NetworkTests",
+            dependencies: ["NimbusKernel", "NimbusKernelTestKit", "NimbusStore", "NimbusNetwork",
+                           .product(name: "Logging", package: "swift-log"),
+                           .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")]
         ),
         // The one test cloud (an all-in-one over real HTTP) of ComputeAPITests and EndToEndTests.
         .target(

@@ -7,6 +7,7 @@ import Logging
 import NIOCore
 import NimbusJSON
 import NimbusKernel
+import NeutronClient
 import NimbusRPC
 import NimbusStore
 
@@ -24,6 +25,8 @@ public struct ComputeAPI: Sendable {
     let defaultQuotas: [String: Int]
     let allowResizeToSameHost: Bool
     let validator: (any TokenValidator)?
+    /// The Networking API (built in or `[neutron] url`); nil: servers get no networks (`networks` lists 400).
+    public var neutron: NeutronClient?
     /// False under noauth2 (no validator).
     public var requiresToken: Bool { validator != nil }
     let logger: Logger
@@ -63,6 +66,7 @@ public struct ComputeAPI: Sendable {
             addServerActionRoutes(g)
             addMigrationRoutes(g)
             addServerSubresourceRoutes(g)
+            addServerInterfaceRoutes(g)
             addUnsupportedServerRoutes(g)
             addFlavorRoutes(g)
             addFlavorExtraRoutes(g)

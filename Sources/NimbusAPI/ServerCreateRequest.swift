@@ -26,6 +26,10 @@ struct ServerCreateRequest {
     var adminPass: String?
     var accessIPv4: String?
     var accessIPv6: String?
+    /// `networks`: absent (before 2.37), "none", "auto" or a list (see ServerNetworks).
+    var networks: RequestedNetworks = .unspecified
+    /// `security_groups` names (or ids), as given; empty means the project's `default`.
+    var securityGroups: [String] = []
 
     static func allowedKeys(_ ctx: NimbusRequestContext) -> Set<String> {
         var keys: Set<String> = ["name", "imageRef", "flavorRef", "networks", "adminPass", "accessIPv4", "accessIPv6",
@@ -62,16 +66,9 @@ struct ServerCreateRequest {
         imageRef = String(image.split(separator: "/").last ?? Substring(image))
         if let net = server["networks"] {
             switch net {
-            case .string(let s) where s == "auto" || s == "none": break
+            case .string(let s) where s == "auto" || s == "none": networks = s == "auto" ? .auto : .none
             case .array(let items) where !ctx.at(37) || !items.isEmpty:
-                for item in items {
-                    guard let o = item.object else { throw Fields.invalid("networks", item, "is not of type 'object'") }
-                    let f = Fields(o, path: "networks")
-                    try f.only(["uuid", "port", "fixed_ip", "tag"])
-                    // Nimbus has no networking service: any named network or port cannot exist.
-                    let what = try f.string("uuid") ?? f.string("port") ?? ""
-                    throw NovaError.badRequest("Network \(what) could not be found.")
-                }
+                networks = .list(try RequestedNetworks.parse(items, ctx))
             default:
                 throw Fields.invalid("networks", net, "is not valid under any of the given schemas ('auto', 'none' or a list)")
             }
@@ -127,6 +124,9 @@ struct ServerCreateRequest {
         hostname = try ServerCreateValidation.hostname(server, ctx)
         adminPass = try server.string("adminPass")
         try ServerCreateValidation.securityGroups(server["security_groups"])
+        securityGroups = (server["security_groups"]?.array ?? []).compactMap {
+            $0["name"]?.string?.trimmingCharacters(in: .whitespaces)
+        }
         _ = try server.bool("config_drive")
         if let legacy = server["block_device_mapping"] {
             guard let items = legacy.array else { throw Fields.invalid("block_device_mapping", legacy, "is not of type 'array'") }

@@ -16,7 +16,9 @@ extension ComputeAPI {
             let s = try await server(ctx.parameters.get("id"), ctx)
             let fault = s.instance.vmState == .error ? try await store.latestFault(s.instance.uuid) : nil
             let groups = ctx.at(71) ? try await store.serverGroup(forInstance: s.instance.uuid).map { [$0.uuid] } ?? [] : nil
-            return try json(.ok, ["server": ServerView.detail(s, try await viewContext(req, ctx), fault: fault,
+            var v = try await viewContext(req, ctx)
+            v.addresses = try await addresses([s.instance.uuid])
+            return try json(.ok, ["server": ServerView.detail(s, v, fault: fault,
                                                               groups: groups, hints: s.fields.schedulerHints)])
         }
         g.put("servers/:id") { req, ctx in try await updateServer(req, ctx) }
@@ -112,12 +114,25 @@ extension ComputeAPI {
                                userID: ctx.auth.userID, numInstances: count, availabilityZone: p.availabilityZone,
                                schedulerHints: p.schedulerHints, requestedHost: p.forcedHost)
         if let h = p.forcedHost { spec.forceHosts = [h] }
+        var nics = try await planNetworks(p.networks, project: ctx.auth.projectID, admin: ctx.auth.isAdmin, count: count)
+        let groups = try await securityGroupIDs(p.securityGroups, project: ctx.auth.projectID)
+        for n in nics.indices { nics[n].securityGroupIDs = groups }
         var fields = ServerAPIFields(description: p.description, tags: p.tags)
         fields.hostname = p.hostname
         (fields.accessIPv4, fields.accessIPv6) = (p.accessIPv4, p.accessIPv6)
         try await Self.mapped {
             try await store.createServers(instances, fields: fields, spec: spec, requestID: requestID, group: group,
                                           limits: quotas)
+        }
+        do { try await allocateNetworks(nics, for: instances) } catch {
+            // As a failed allocate_for_instance: the servers go to ERROR, nothing is scheduled.
+            for i in instances {
+                _ = try? await store.updateInstance(i.uuid, InstanceUpdate(vmState: .error, taskState: .some(nil)))
+                try? await store.addFault(InstanceFault(instanceUUID: i.uuid, code: 500,
+                                                        message: "Build of instance \(i.uuid.uuidString.lowercased()) "
+                                                            + "aborted: failed to allocate the network(s): \(error)"))
+            }
+            return try createdResponse(req, p, instances, reservation)
         }
         do {
             try await conductor.cast(ComputeTaskAPI.scheduleAndBuildInstances,
@@ -130,12 +145,19 @@ extension ComputeAPI {
             }
             throw NovaError(.serviceUnavailable, "The conductor cannot be reached: \(error)")
         }
+        return try createdResponse(req, p, instances, reservation)
+    }
+
+    func createdResponse(_ req: Request, _ p: ServerCreateRequest, _ instances: [InstanceRecord], _ reservation: String) throws
+        -> Response
+    {
         if p.returnReservationID { return try json(.accepted, ["reservation_id": .string(reservation)]) }
         let id = instances[0].uuid.uuidString.lowercased()
         let base = Self.baseURL(req)
         return try json(.accepted, ["server": [
             "id": .string(id), "links": ServerView.links(base, id), "OS-DCF:diskConfig": "MANUAL",
-            "security_groups": [["name": "default"]], "adminPass": .string(p.adminPass ?? Self.password()),
+            "security_groups": .array((p.securityGroups.isEmpty ? ["default"] : p.securityGroups).map { ["name": .string($0)] }),
+            "adminPass": .string(p.adminPass ?? Self.password()),
         ]], headers: [.location: "\(base)/v2.1/servers/\(id)"])
     }
 
@@ -189,6 +211,9 @@ extension ComputeAPI {
         try await store.startAction(i.uuid, action: "delete", requestID: rid, userID: ctx.auth.userID,
                                     projectID: i.projectID)
         try await store.removeMember(i.uuid)
+        // Nova releases ports when the instance goes (API for a local delete, compute otherwise); here the API
+        // does it for both, with the service user's token.
+        await deallocateNetworks(i.uuid)
         guard let host = i.host else {
             try await store.markDeleted(i.uuid)
             return

@@ -97,14 +97,17 @@ extension ComputeAPI {
             return empty(.noContent)
         }
 
-        // ips: Nimbus has no networking service, so servers have no addresses.
+        // ips: the info cache's addresses (address and version only), also while building.
         g.get("servers/:id/ips") { _, ctx in
-            _ = try await server(ctx.parameters.get("id"), ctx)
-            return try json(.ok, ["addresses": [:]])
+            let s = try await server(ctx.parameters.get("id"), ctx)
+            return try json(.ok, ["addresses": try await addresses([s.instance.uuid], extended: false)[s.instance.uuid] ?? [:]])
         }
         g.get("servers/:id/ips/:network") { _, ctx -> Response in
-            _ = try await server(ctx.parameters.get("id"), ctx)
-            throw NovaError.notFound("Instance is not a member of specified network")
+            let s = try await server(ctx.parameters.get("id"), ctx)
+            let all = try await addresses([s.instance.uuid], extended: false)[s.instance.uuid]
+            let name = ctx.parameters.get("network") ?? ""
+            guard let list = all?[name] else { throw NovaError.notFound("Instance is not a member of specified network") }
+            return try json(.ok, [name: list])
         }
 
         // instance actions

@@ -23,6 +23,8 @@ struct ServerViewContext {
     /// usage times, security groups, extended attributes and status, host status and volumes (2.75 made it
     /// the full view).
     var updateView = false
+    /// `addresses` by server, from the info caches (ServerNetworkAllocation); absent servers show `{}`.
+    var addresses: [UUID: JSON] = [:]
 
     /// The context with `hostId`s (one SHA-224 per distinct project and host) and flavor views of these servers
     /// precomputed.
@@ -113,7 +115,8 @@ enum ServerView {
         o.put("flavor", v.flavorViews[i.flavor] ?? flavor(i.flavor, v))
         o.put("created", time: i.createdAt, fraction: false)
         o.put("updated", time: i.updatedAt ?? i.createdAt, fraction: false)
-        o.put("addresses", JSON.object([:]))
+        // Nova shows no addresses while a server builds.
+        o.put("addresses", i.vmState == .building ? JSON.object([:]) : v.addresses[i.uuid] ?? JSON.object([:]))
         o.put("accessIPv4", s.fields.accessIPv4 ?? ""); o.put("accessIPv6", s.fields.accessIPv6 ?? "")
         o.putLinks("links", base: v.base, collection: "servers", id: id, selfLink: true)
         o.put("OS-DCF:diskConfig", "MANUAL"); o.put("progress", 0)

@@ -1,6 +1,7 @@
 import ComputeRPC
 import ConductorRPC
 import Foundation
+import NeutronClient
 import Logging
 import NimbusKernel
 import NimbusRPC
@@ -24,6 +25,8 @@ public struct ConductorManager: Sendable {
     /// Where the built-in image service keeps image bytes; nil when images live in an external Glance
     /// (computes then cannot fetch them through us).
     public var imageDataDirectory: String?
+    /// The Networking API: ports of a build are bound to its host before the compute gets it (ConductorNetworks).
+    public var neutron: NeutronClient?
     /// This process: builds it drives are owned by `conductor:<incarnation>` in the store (see BuildRecovery).
     public let incarnation = UUID()
     var owner: String { NimbusStore.conductorOwner(incarnation) }
@@ -155,6 +158,7 @@ public struct ConductorManager: Sendable {
         }
         instance.host = first.host
         instance.node = first.nodename
+        await bindPorts(uuid, host: first.host, availabilityZone: instance.availabilityZone)
         let req = BuildInstanceRequest(instance: instance, spec: spec, selection: first,
                                        alternates: Array(hosts.dropFirst()), attempt: attempt,
                                        retryEnabled: maxAttempts > 1)

@@ -47,10 +47,13 @@ public final class AllInOne: Sendable {
         let driver = CoreOptions.computeDriver.read(runtime.config)
         computeHosts = driver.hasPrefix("fake.") && fakeHosts > 0
             ? (1...fakeHosts).map { "fake-\($0)" } : [runtime.host]
-        api = try ComputeAPI(store: store, transport: transport, config: runtime.config, logger: runtime.logger,
-                             validator: tokenValidator
-                                 ?? (APIOptions.authStrategy.read(runtime.config) == "keystone"
-                                     ? identityImage.validator : nil))
+        var api = try ComputeAPI(store: store, transport: transport, config: runtime.config, logger: runtime.logger,
+                                 validator: tokenValidator
+                                     ?? (APIOptions.authStrategy.read(runtime.config) == "keystone"
+                                         ? identityImage.validator : nil))
+        let neutron = identityImage.neutronClient()
+        api.neutron = neutron
+        self.api = api
         scheduler = try SchedulerManager(store: store, registry: runtime.registry, config: runtime.config,
                                          logger: runtime.logger)
         var conductor = try ConductorManager(store: store, transport: transport, config: runtime.config,
@@ -58,6 +61,7 @@ public final class AllInOne: Sendable {
         let directory = ServiceDirectory.install(on: transport, store: store, logger: runtime.logger)
         conductor.onServiceRegistered = { directory?.update($0) }
         conductor.imageDataDirectory = identityImage.image?.config.dataDirectory
+        conductor.neutron = neutron
         self.conductor = conductor
         self.directory = directory
     }

@@ -6,6 +6,8 @@ import NimbusConductor
 import NimbusIdentity
 import NimbusImage
 import NimbusKernel
+import NeutronClient
+import NimbusNetwork
 import NimbusScheduler
 import Synchronization
 
@@ -30,7 +32,7 @@ extension NimbusRuntime {
     /// service's. The unknown-option check and `nimbus manage config show` use this one list.
     public static func declaredOptions(_ registry: PluginRegistry) -> [ConfigOption] {
         registry.allOptions + APIOptions.all + ComputeOptions.all + SchedulerOptions.all + IdentityOptions.all
-            + ImageOptions.all + DaemonOptions.all + ConductorOptions.all
+            + ImageOptions.all + NetworkOptions.all + NeutronClientOptions.all + DaemonOptions.all + ConductorOptions.all
     }
 }
 

@@ -4,6 +4,8 @@ import NimbusAPI
 import NimbusIdentity
 import NimbusImage
 import NimbusKernel
+import NeutronClient
+import NimbusNetwork
 import NimbusStore
 import ServiceLifecycle
 import Synchronization
@@ -13,6 +15,10 @@ import Synchronization
 public final class IdentityImageServices: Sendable {
     public let identity: IdentityService?
     public let image: ImageAPI?
+    /// The built-in Networking v2 API; nil with `[network] enabled = false` or an external Neutron.
+    public let network: NetworkAPI?
+    /// `[neutron] url`: an external Neutron named in the catalog instead of ours.
+    public let externalNeutron: String?
     /// Validates `X-Auth-Token` for the Compute and Image APIs.
     public let validator: any TokenValidator
     /// `[glance] api_servers`: an external Glance named in the catalog instead of ours.
@@ -27,12 +33,14 @@ public final class IdentityImageServices: Sendable {
         let cfg = runtime.config
         let externalKeystone = IdentityOptions.authURL.read(cfg) != nil
         externalGlance = ImageOptions.apiServers.read(cfg)?.first
+        externalNeutron = NeutronClientOptions.url.read(cfg)
         let ports = ports
         let hosts = (identity: Self.advertised(IdentityOptions.listen.read(cfg), runtime),
                      compute: Self.advertised(APIOptions.listen.read(cfg), runtime),
-                     image: Self.advertised(ImageOptions.listen.read(cfg), runtime))
+                     image: Self.advertised(ImageOptions.listen.read(cfg), runtime),
+                     network: Self.advertised(NetworkOptions.listen.read(cfg), runtime))
         let computePort = try APIOptions.listenPort.read(cfg), identityPort = try IdentityOptions.port.read(cfg)
-        let glance = externalGlance
+        let glance = externalGlance, neutron = externalNeutron
         if try IdentityOptions.enabled.read(cfg) && !externalKeystone {
             let catalog: CatalogProvider = {
                 // Runtime ports (port 0 binds a free one); before a service binds, its configured port.
@@ -45,6 +53,10 @@ public final class IdentityImageServices: Sendable {
                 if let glance { entries.append(CatalogEntry(type: "image", name: "glance", url: glance)) }
                 else if let p = ports.current("image") {
                     entries.append(CatalogEntry(type: "image", name: "glance", url: "http://\(hosts.image):\(p)"))
+                }
+                if let neutron { entries.append(CatalogEntry(type: "network", name: "neutron", url: neutron)) }
+                else if let p = ports.current("network") {
+                    entries.append(CatalogEntry(type: "network", name: "neutron", url: "http://\(hosts.network):\(p)"))
                 }
                 return entries
             }
@@ -67,6 +79,13 @@ public final class IdentityImageServices: Sendable {
                                  logger: runtime.logger)
         } else {
             image = nil
+        }
+        if try NetworkOptions.enabled.read(cfg) && externalNeutron == nil {
+            network = NetworkAPI(store: store, validator: validator, config: try NetworkConfig(config: cfg),
+                                 authURI: IdentityOptions.wwwAuthenticateURI.read(cfg) ?? "http://\(hosts.identity):\(identityPort)",
+                                 logger: runtime.logger)
+        } else {
+            network = nil
         }
     }
 
@@ -105,10 +124,15 @@ public final class IdentityImageServices: Sendable {
             out.append(image.service(host: ImageOptions.listen.read(cfg), port: port,
                                      onBound: { self.ports.set("image", $0) }))
         }
+        if let network {
+            let port = try followZero && !NetworkOptions.port.isSet(cfg) ? 0 : NetworkOptions.port.read(cfg)
+            out.append(network.service(host: NetworkOptions.listen.read(cfg), port: port,
+                                       onBound: { self.ports.set("network", $0) }))
+        }
         return out
     }
 
-    /// The bound port of "identity", "image" or "compute", waiting until it listens.
+    /// The bound port of "identity", "image", "network" or "compute", waiting until it listens.
     public func port(_ name: String) async -> Int { await ports.wait(name) }
 
     /// A listen address as clients reach it: a wildcard means this host's name.

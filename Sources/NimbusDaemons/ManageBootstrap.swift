@@ -4,6 +4,8 @@ import NimbusAPI
 import NimbusIdentity
 import NimbusImage
 import NimbusKernel
+import NeutronClient
+import NimbusNetwork
 import NimbusStore
 
 /// `nimbus manage bootstrap` (keystone-manage bootstrap): admin user and project, roles admin ⊃ member ⊃ reader,
@@ -44,6 +46,8 @@ struct ManageBootstrapCommand: AsyncParsableCommand {
                              + "/v2.1"),
             CatalogEntry(type: "image", name: "glance",
                          url: try imageURL ?? ImageOptions.apiServers.read(cfg)?.first ?? url(ImageOptions.listen, ImageOptions.port)),
+            CatalogEntry(type: "network", name: "neutron",
+                         url: try NeutronClientOptions.url.read(cfg) ?? url(NetworkOptions.listen, NetworkOptions.port)),
         ]
         let result = try await b.run(store: store, hasher: PasswordHasher(rounds: identityConfig.passwordHashRounds))
         print(result.created.isEmpty ? "Nothing to create: already bootstrapped." : "Created \(result.created.joined(separator: ", ")).")

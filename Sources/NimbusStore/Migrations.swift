@@ -114,6 +114,7 @@ enum Migrations {
         m.registerMigration("007_build_ownership", migrate: buildOwnership)
         m.registerMigration("008_node_capabilities", migrate: nodeCapabilities)
         m.registerMigration("009_migrations", migrate: lifecycle)
+        m.registerMigration("010_networks", migrate: networks)
         return m
     }
 }

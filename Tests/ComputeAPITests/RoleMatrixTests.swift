@@ -50,6 +50,8 @@ import Testing
             Row(route: "DELETE /servers/{id}/tags", scope: .server, body: nil),
             Row(route: "PUT /servers/{id}/tags/{tag}", scope: .server, body: nil),
             Row(route: "DELETE /servers/{id}/tags/{tag}", scope: .server, body: nil),
+            Row(route: "POST /servers/{id}/os-interface", scope: .server,
+                body: ["interfaceAttachment": ["net_id": "00000000-0000-4000-8000-000000000000"]]),
             Row(route: "DELETE /servers/{id}", scope: .server, body: nil),
             Row(route: "POST /flavors", scope: .admin, body: ["flavor": ["name": "f", "ram": 64, "vcpus": 1, "disk": 0]]),
             Row(route: "PUT /flavors/{id}", scope: .admin, body: ["flavor": ["description": "d"]]),

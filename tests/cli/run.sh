@@ -16,7 +16,7 @@ NIMBUS="${NIMBUS:-$(swift build --show-bin-path)/nimbus}"
 
 STATE="$(mktemp -d /tmp/nimbus-cli.XXXXXX)"
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-CPORT=$(free_port); IPORT=$(free_port); GPORT=$(free_port)
+CPORT=$(free_port); IPORT=$(free_port); GPORT=$(free_port); NPORT=$(free_port)
 cat > "$STATE/nimbus.conf" <<EOF
 [DEFAULT]
 state_path = $STATE
@@ -30,6 +30,8 @@ port = $IPORT
 admin_password = cli-secret
 [image]
 port = $GPORT
+[network]
+port = $NPORT
 EOF
 "$NIMBUS" all-in-one --config-file "$STATE/nimbus.conf" --fake-hosts 3 > "$STATE/nimbus.log" 2>&1 &
 NIMBUS_PID=$!
@@ -168,6 +170,29 @@ step "server unrescue reaches ACTIVE" wait_status rz2 ACTIVE
 expect "server event list: rebuild, rescue, unrescue" "unrescue" "$OS" server event list rz2
 step "server delete rz --wait" "$OS" server delete --wait rz2
 step "usage after delete: none of it left" test "$(hv_used)" -eq $((U0 - TINY))
+
+# Networking: the built-in Networking v2 API, and servers on its networks (fake driver).
+step "network create" "$OS" network create net1
+expect "network list" "net1" "$OS" network list
+expect "network show" "net1" "$OS" network show net1
+step "subnet create" "$OS" subnet create --network net1 --subnet-range 10.0.0.0/24 sub1
+expect "subnet list" "10\.0\.0\.0/24" "$OS" subnet list
+step "port create" "$OS" port create --network net1 p1
+expect "port list" "p1" "$OS" port list
+expect "port show" "ip_address='10\.0\.0\.2'" "$OS" port show p1
+step "security group create" "$OS" security group create web
+step "security group rule create" "$OS" security group rule create --protocol tcp --dst-port 22 web
+RULE=$("$OS" security group rule list web --protocol tcp -f value -c ID 2>/dev/null | head -1)
+step "security group rule delete" "$OS" security group rule delete "$RULE"
+step "server create --network --wait" "$OS" server create --flavor m1.tiny --image cirros --network net1 --wait nvm1
+expect "server show addresses" "net1=10\.0\.0\.[0-9]+" "$OS" server show nvm1 -c addresses
+step "server create --nic net-id=,v4-fixed-ip= --wait" "$OS" server create --flavor m1.tiny --image cirros \
+  --nic net-id=net1,v4-fixed-ip=10.0.0.50 --wait nvm2
+expect "server show fixed address" "10\.0\.0\.50" "$OS" server show nvm2 -c addresses
+expect "port list --server" "10\.0\.0\.50" "$OS" port list --server nvm2
+step "server delete (on a network) --wait" "$OS" server delete --wait nvm1 nvm2
+step "port delete" "$OS" port delete p1
+step "network delete" "$OS" network delete net1
 
 # A member of a second project: 404 on the first project's server, 403 on admin APIs.
 AA1=$(field aa1 id)
