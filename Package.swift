@@ -53,6 +53,7 @@ let package = Package(
             dependencies: [
                 "NimbusKernel",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),  // console tokens are kept as SHA-256
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -164,7 +165,9 @@ let package = Package(
         .target(name: "StandardWeighers", dependencies: ["NimbusKernel"], path: "Plugins/Weighers/StandardWeighers"),
         .target(
             name: "FakeVirtDriver",
-            dependencies: ["NimbusKernel", .product(name: "Logging", package: "swift-log")],
+            // NIO: the fake guests' VNC and serial console servers.
+            dependencies: ["NimbusKernel", .product(name: "Logging", package: "swift-log"),
+                           .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")],
             path: "Plugins/VirtDrivers/FakeVirtDriver"
         ),
         .systemLibrary(name: "CLibvirt", path: "Plugins/VirtDrivers/CLibvirt", pkgConfig: "libvirt",

@@ -15,15 +15,17 @@ public struct ComputeManager: Sendable {
     let builds: BuildLimiter
     let images: ImageCache
     let logger: Logger
+    let consoles: ConsoleSettings
 
     init(host: String, driver: any VirtDriver, conductor: ConductorClient, maxConcurrentBuilds: Int,
-         imageCacheDirectory: String, logger: Logger) {
+         imageCacheDirectory: String, logger: Logger, consoles: ConsoleSettings = ConsoleSettings()) {
         self.host = host
         self.driver = driver
         self.conductor = conductor
         self.builds = BuildLimiter(maxConcurrentBuilds)
         self.images = ImageCache(directory: imageCacheDirectory, conductor: conductor)
         self.logger = logger
+        self.consoles = consoles
     }
 
     public func endpoint() -> RPCEndpoint {
@@ -37,6 +39,7 @@ public struct ComputeManager: Sendable {
             return Empty()
         }
         serveActions(&e)
+        serveConsoles(&e)
         e.on(ComputeManagerAPI.getConsoleOutput) { op in
             let d = try Self.capability(driver, (any ConsoleOutputDriver).self, "console output")
             return ConsoleTail.tail(try await d.consoleOutput(op.instance), length: op.length)

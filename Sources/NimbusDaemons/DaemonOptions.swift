@@ -29,7 +29,7 @@ extension NimbusRuntime {
     /// service's. The unknown-option check and `nimbus manage config show` use this one list.
     public static func declaredOptions(_ registry: PluginRegistry) -> [ConfigOption] {
         registry.allOptions + APIOptions.all + ComputeOptions.all + SchedulerOptions.all + IdentityOptions.all
-            + ImageOptions.all + DaemonOptions.all
+            + ImageOptions.all + DaemonOptions.all + ConsoleOptions.all
     }
 }
 

@@ -113,6 +113,7 @@ enum Migrations {
         m.registerMigration("006_access_ips_quota_classes", migrate: accessIPsAndQuotaClasses)
         m.registerMigration("007_build_ownership", migrate: buildOwnership)
         m.registerMigration("008_node_capabilities", migrate: nodeCapabilities)
+        m.registerMigration("009_console_auth_tokens", migrate: consoleAuthTokens)
         return m
     }
 }

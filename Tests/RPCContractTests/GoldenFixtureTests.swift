@@ -21,6 +21,7 @@ import Testing
         ComputeManagerAPI.name: [
             "build_and_run_instance", "terminate_instance", "reboot_instance", "stop_instance", "start_instance",
             "pause_instance", "unpause_instance", "suspend_instance", "resume_instance", "get_console_output", "get_host_uptime",
+            "get_vnc_console", "get_serial_console",
         ],
     ]
 
@@ -88,6 +89,10 @@ import Testing
         }
         try GoldenFixture.check(C.getConsoleOutput, args: Samples.operation, reply: "line 1\nline 2\n")
         try GoldenFixture.check(C.getHostUptime, args: Empty(), reply: " 08:32:11 up 93 days, 18:25, 12 users,  load average: 0.20, 0.12, 0.14")
+        try GoldenFixture.check(C.getVNCConsole, args: ConsoleRequest(instance: Samples.instance, consoleType: "novnc"),
+                                reply: Samples.vncConsole)
+        try GoldenFixture.check(C.getSerialConsole, args: ConsoleRequest(instance: Samples.instance, consoleType: "serial"),
+                                reply: Samples.serialConsole)
     }
 
     /// The check itself: a stored fixture whose field was renamed (as if the type had changed) fails, naming the
