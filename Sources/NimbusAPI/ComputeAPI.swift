@@ -22,6 +22,8 @@ public struct ComputeAPI: Sendable {
     let defaultAZ: String
     let internalAZ: String
     let defaultQuotas: [String: Int]
+    /// `[consoleauth] token_ttl`.
+    let consoleTokenTTL: Int
     let validator: (any TokenValidator)?
     /// False under noauth2 (no validator).
     public var requiresToken: Bool { validator != nil }
@@ -44,6 +46,7 @@ public struct ComputeAPI: Sendable {
         maxLimit = try APIOptions.maxLimit.read(config)
         maxInstancesPerRequest = max(1, try APIOptions.maxInstancesPerRequest.read(config))
         defaultAZ = APIOptions.defaultAvailabilityZone.read(config)
+        consoleTokenTTL = try ConsoleOptions.tokenTTL.read(config)
         self.logger = logger
     }
 
@@ -61,6 +64,7 @@ public struct ComputeAPI: Sendable {
             addServerActionRoutes(g)
             addServerSubresourceRoutes(g)
             addUnsupportedServerRoutes(g)
+            addRemoteConsoleRoutes(g)
             addFlavorRoutes(g)
             addFlavorExtraRoutes(g)
             addKeypairRoutes(g)
