@@ -304,6 +304,7 @@ let package = Package(
             name: "ConsoleProxyTests",
             dependencies: [
                 "NimbusKernel", "NimbusKernelTestKit", "NimbusTestCloud", "NimbusDaemons", "NimbusStore", "NimbusConsole",
+                "LibvirtVirtDriver",
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -60,7 +60,7 @@ enum WSConsoleClient {
         var logger = Logger(label: "ws-test")
         logger.logLevel = .warning
         do {
-            try await WebSocketClient.connect(url: url, configuration: .init(additionalHeaders: headers), logger: logger) {
+            try await WebSocketClient.connect(url: url, configuration: .init(maxFrameSize: 1 << 20, additionalHeaders: headers), logger: logger) {
                 inbound, outbound, _ in
                 var reader = Reader(frames: inbound.makeAsyncIterator())
                 do {
