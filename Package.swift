@@ -25,6 +25,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", exact: "2.13.0"),
         .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", exact: "2.28.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-websocket", exact: "2.8.1"),
         .package(url: "https://github.com/apple/swift-http-types", exact: "1.8.0"),
         .package(url: "https://github.com/apple/swift-nio", exact: "2.101.3"),
         .package(url: "https://github.com/swift-server/swift-prometheus", exact: "2.4.1"),
@@ -53,6 +54,7 @@ let package = Package(
             dependencies: [
                 "NimbusKernel",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),  // console tokens are kept as SHA-256
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -150,12 +152,26 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        // Console proxies (nimbus novncproxy / serialproxy): websocket to the compute's VNC or serial TCP port.
+        .target(
+            name: "NimbusConsole",
+            dependencies: [
+                "NimbusKernel", "NimbusStore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         .target(
             name: "NimbusDaemons",
             dependencies: [
                 "NimbusKernel", "NimbusStore", "NimbusRPC", "NimbusScheduler", "NimbusConductor",
                 "NimbusCompute", "NimbusAPI", "NimbusIdentity", "NimbusImage", "NimbusNetwork", "SchedulerRPC", "ConductorRPC",
-                "ComputeRPC", "NeutronClient",
+                "ComputeRPC", "NeutronClient", "NimbusConsole",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -180,7 +196,9 @@ let package = Package(
         .target(name: "StandardWeighers", dependencies: ["NimbusKernel"], path: "Plugins/Weighers/StandardWeighers"),
         .target(
             name: "FakeVirtDriver",
-            dependencies: ["NimbusKernel", .product(name: "Logging", package: "swift-log")],
+            // NIO: the fake guests' VNC and serial console servers.
+            dependencies: ["NimbusKernel", .product(name: "Logging", package: "swift-log"),
+                           .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")],
             path: "Plugins/VirtDrivers/FakeVirtDriver"
         ),
         .systemLibrary(name: "CLibvirt", path: "Plugins/VirtDrivers/CLibvirt", pkgConfig: "libvirt",
@@ -301,6 +319,19 @@ let package = Package(
             dependencies: ["NimbusKernel", "NimbusKernelTestKit", "NimbusRPC", "NimbusStore", "SchedulerRPC",
                            "ComputeRPC", "ConductorRPC", "NimbusConductor", "InProcessTransport",
                            .product(name: "Logging", package: "swift-log")]
+        ),
+        // The console proxies end to end: API URL → all-in-one proxy → the fake guest's RFB server / serial port.
+        .testTarget(
+            name: "ConsoleProxyTests",
+            dependencies: [
+                "NimbusKernel", "NimbusKernelTestKit", "NimbusTestCloud", "NimbusDaemons", "NimbusStore", "NimbusConsole",
+                "LibvirtVirtDriver",
+                .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         // Starts `nimbus` processes (built by `make test` before the tests run).
         .testTarget(name: "IntegrationTests", dependencies: ["NimbusKernel", "NimbusKernelTestKit"]),

@@ -3,12 +3,13 @@ import NimbusKernel
 import NimbusRPC
 
 /// The compute manager's RPC API (Nova's `nova.compute.rpcapi.ComputeAPI`, 6.5), served by each compute on
-/// `compute.<host>`. Every method Nimbus has is in Nova's 6.0 form.
+/// `compute.<host>`. Every method Nimbus has is in Nova's 6.0 form (the console methods Nova has at 6.0 are
+/// served from 6.6: a compute older than that does not have them).
 public enum ComputeManagerAPI: RPCAPIContract {
     public static let name = "compute"
     public static let topic = "compute"
     public static let namespace: String? = nil
-    public static let version = RPCVersion(6, 5)
+    public static let version = RPCVersion(6, 6)
 
     public typealias Operation = RPCMethod<ComputeManagerAPI, InstanceOperation, Empty>
     static let v6 = RPCVersion(6, 0)
@@ -29,12 +30,18 @@ public enum ComputeManagerAPI: RPCAPIContract {
     /// Replies with what the host's `uptime` prints (Nova's `get_host_uptime`; NotImplemented when the driver cannot say).
     public static let getHostUptime = RPCMethod<ComputeManagerAPI, Empty, String>(.call, "get_host_uptime", since: v6)
 
+    /// Where the proxy connects for the guest's VNC console (Nova's `get_vnc_console`; the API makes the token).
+    public static let getVNCConsole = RPCMethod<ComputeManagerAPI, ConsoleRequest, ConsoleConnectInfo>(
+        .call, "get_vnc_console", since: RPCVersion(6, 6))
+    /// The same for the guest's TCP serial port (Nova's `get_serial_console`).
+    public static let getSerialConsole = RPCMethod<ComputeManagerAPI, ConsoleRequest, ConsoleConnectInfo>(
+        .call, "get_serial_console", since: RPCVersion(6, 6))
+
     public static let methods: [RPCMethodInfo] = [
         buildAndRunInstance.info, terminateInstance.info, rebootInstance.info, stopInstance.info, startInstance.info,
         pauseInstance.info, unpauseInstance.info, suspendInstance.info, resumeInstance.info, getConsoleOutput.info,
-        getHostUptime.info,
-    ] + resizeMethods + [rebuildInstance.info, rescueInstance.info, unrescueInstance.info,
-                                                       triggerCrashDump.info]
+        getHostUptime.info, getVNCConsole.info, getSerialConsole.info,
+    ] + resizeMethods + [rebuildInstance.info, rescueInstance.info, unrescueInstance.info, triggerCrashDump.info]
 }
 
 /// The typed client of the compute API (aim it at one host with `prepare(server:)`).

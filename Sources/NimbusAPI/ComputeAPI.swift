@@ -24,6 +24,8 @@ public struct ComputeAPI: Sendable {
     let internalAZ: String
     let defaultQuotas: [String: Int]
     let allowResizeToSameHost: Bool
+    /// `[consoleauth] token_ttl`.
+    let consoleTokenTTL: Int
     let validator: (any TokenValidator)?
     /// The Networking API (built in or `[neutron] url`); nil: servers get no networks (`networks` lists 400).
     public var neutron: NeutronClient?
@@ -49,6 +51,7 @@ public struct ComputeAPI: Sendable {
         maxInstancesPerRequest = max(1, try APIOptions.maxInstancesPerRequest.read(config))
         defaultAZ = APIOptions.defaultAvailabilityZone.read(config)
         allowResizeToSameHost = try APIOptions.allowResizeToSameHost.read(config)
+        consoleTokenTTL = try ConsoleOptions.tokenTTL.read(config)
         self.logger = logger
     }
 
@@ -68,6 +71,7 @@ public struct ComputeAPI: Sendable {
             addServerSubresourceRoutes(g)
             addServerInterfaceRoutes(g)
             addUnsupportedServerRoutes(g)
+            addRemoteConsoleRoutes(g)
             addFlavorRoutes(g)
             addFlavorExtraRoutes(g)
             addKeypairRoutes(g)

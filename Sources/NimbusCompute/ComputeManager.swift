@@ -17,9 +17,11 @@ public struct ComputeManager: Sendable {
     let builds: BuildLimiter
     let images: ImageCache
     let logger: Logger
+    let consoles: ConsoleSettings
 
     init(host: String, driver: any VirtDriver, conductor: ConductorClient, peers: ComputeRPCClient,
-         maxConcurrentBuilds: Int, imageCacheDirectory: String, logger: Logger) {
+         maxConcurrentBuilds: Int, imageCacheDirectory: String, logger: Logger,
+         consoles: ConsoleSettings = ConsoleSettings()) {
         self.host = host
         self.driver = driver
         self.conductor = conductor
@@ -27,6 +29,7 @@ public struct ComputeManager: Sendable {
         self.builds = BuildLimiter(maxConcurrentBuilds)
         self.images = ImageCache(directory: imageCacheDirectory, conductor: conductor)
         self.logger = logger
+        self.consoles = consoles
     }
 
     public func endpoint() -> RPCEndpoint {
@@ -43,6 +46,7 @@ public struct ComputeManager: Sendable {
         serveResize(&e)
         serveRebuild(&e)
         serveRescue(&e)
+        serveConsoles(&e)
         e.on(ComputeManagerAPI.getConsoleOutput) { op in
             let d = try Self.capability(driver, (any ConsoleOutputDriver).self, "console output")
             return ConsoleTail.tail(try await d.consoleOutput(op.instance), length: op.length)

@@ -44,7 +44,7 @@ public final class ComputeService: Service, Sendable {
                                       maxConcurrentBuilds: try ComputeOptions.maxConcurrentBuilds.read(config),
                                       imageCacheDirectory: (CoreOptions.statePath.read(config)
                                           as NSString).appendingPathComponent("image-cache"),
-                                      logger: logger)
+                                      logger: logger, consoles: try ConsoleSettings(config, host: host))
         self.logger = logger
         self.rpcEndpoint = rpcEndpoint
         self.rpcPublicKey = rpcPublicKey

@@ -4,6 +4,7 @@ import Foundation
 import Logging
 import NimbusAPI
 import NimbusCompute
+import NimbusConsole
 import NimbusConductor
 import NimbusImage
 import NimbusKernel
@@ -29,6 +30,8 @@ public final class AllInOne: Sendable {
     /// Built-in Identity v3 and Image v2, and the token validator for the APIs (see IdentityImageServices).
     public let identityImage: IdentityImageServices
     public var tokenValidator: any TokenValidator { identityImage.validator }
+    /// `nimbus novncproxy` / `serialproxy` in this process (see ConsoleProxyCommands).
+    let consoleProxies: [ConsoleProxy]
     private let state = Mutex(State())
 
     struct State {
@@ -43,6 +46,7 @@ public final class AllInOne: Sendable {
         self.runtime = runtime
         store = try runtime.openStore(migrate: true)
         identityImage = try IdentityImageServices(runtime: runtime, store: store)
+        consoleProxies = try Self.consoleProxies(runtime, store: store)
         transport = try runtime.makeTransport()
         let driver = CoreOptions.computeDriver.read(runtime.config)
         computeHosts = driver.hasPrefix("fake.") && fakeHosts > 0
@@ -129,6 +133,7 @@ public final class AllInOne: Sendable {
                        .init(service: OrphanedBuildSweeper(conductor: conductor, timing: try ServiceTiming(config: cfg),
                                                            host: runtime.host))]
                 + heartbeats.map { .init(service: $0) }
+                + consoleProxies.map { .init(service: $0) }
                 + (directory.map { [.init(service: DirectoryRefresher(directory: $0, logger: log))] } ?? []),
             gracefulShutdownSignals: handleSignals ? [.sigterm, .sigint] : [], logger: log))
         try await group.run()

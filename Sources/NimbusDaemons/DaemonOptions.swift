@@ -33,6 +33,7 @@ extension NimbusRuntime {
     public static func declaredOptions(_ registry: PluginRegistry) -> [ConfigOption] {
         registry.allOptions + APIOptions.all + ComputeOptions.all + SchedulerOptions.all + IdentityOptions.all
             + ImageOptions.all + NetworkOptions.all + NeutronClientOptions.all + DaemonOptions.all + ConductorOptions.all
+            + ConsoleOptions.all
     }
 }
 

@@ -32,7 +32,8 @@ struct NimbusCommand: AsyncParsableCommand {
         commandName: "nimbus",
         abstract: "Nimbus: an OpenStack Nova-compatible compute controller.",
         subcommands: [AllInOneCommand.self, APICommand.self, SchedulerCommand.self, ConductorCommand.self,
-                      ComputeCommand.self, ManageCommand.self, BenchCommand.self])
+                      ComputeCommand.self, NoVNCProxyCommand.self, SerialProxyCommand.self, ManageCommand.self,
+                      BenchCommand.self])
 }
 
 /// Options every subcommand takes, as Nova's services do.

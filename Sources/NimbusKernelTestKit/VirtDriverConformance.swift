@@ -83,7 +83,7 @@ public enum VirtDriverConformance {
             let d = try await make()
             let declared = d.capabilities
             let actual = DriverCapabilities.conformances(of: d)
-            for c in [DriverCapability.pause, .suspend, .consoleOutput, .vncConsole] {
+            for c in [DriverCapability.pause, .suspend, .consoleOutput, .vncConsole, .serialConsole] {
                 try require(declared.supports(c) == actual.supports(c), "capabilities",
                             "\(c) declared \(declared.supports(c)), protocol conformance \(actual.supports(c))")
             }
@@ -137,6 +137,9 @@ public enum VirtDriverConformance {
             }
             if let v = d as? any VNCConsoleDriver {
                 try await expectNotFound("vnc console") { _ = try await v.vncConsole(ghost) }
+            }
+            if let v = d as? any SerialConsoleDriver {
+                try await expectNotFound("serial console") { _ = try await v.serialConsole(ghost) }
             }
         },
         Check("info reports the flavor's vCPUs and memory") { make in

@@ -115,6 +115,7 @@ enum Migrations {
         m.registerMigration("008_node_capabilities", migrate: nodeCapabilities)
         m.registerMigration("009_migrations", migrate: lifecycle)
         m.registerMigration("010_networks", migrate: networks)
+        m.registerMigration("011_console_auth_tokens", migrate: consoleAuthTokens)
         return m
     }
 }

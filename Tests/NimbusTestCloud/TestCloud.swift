@@ -42,6 +42,9 @@ public final class TestCloud: StoppableHarness {
             "DEFAULT.rpc_response_timeout": "10",
             "api.auth_strategy": "noauth2",
             "fake.vcpus": "8", "fake.memory_mb": "8704", "fake.local_gb": "100",
+            // Console proxies on free ports: tests run clouds side by side.
+            "vnc.novncproxy_host": "127.0.0.1", "vnc.novncproxy_port": "0",
+            "serial_console.serialproxy_host": "127.0.0.1", "serial_console.serialproxy_port": "0",
         ]
         settings.merge(overrides) { _, new in new }
         var logger = Logger(label: "nimbus-tests")

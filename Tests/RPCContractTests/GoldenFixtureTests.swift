@@ -24,6 +24,7 @@ import Testing
             "pause_instance", "unpause_instance", "suspend_instance", "resume_instance", "get_console_output", "get_host_uptime",
             "prep_resize", "resize_instance", "finish_resize", "confirm_resize", "revert_resize", "finish_revert_resize",
             "rebuild_instance", "rescue_instance", "unrescue_instance", "trigger_crash_dump",
+            "get_vnc_console", "get_serial_console",
         ],
     ]
 
@@ -110,6 +111,10 @@ import Testing
                                 reply: Empty())
         try GoldenFixture.check(C.getConsoleOutput, args: Samples.operation, reply: "line 1\nline 2\n")
         try GoldenFixture.check(C.getHostUptime, args: Empty(), reply: " 08:32:11 up 93 days, 18:25, 12 users,  load average: 0.20, 0.12, 0.14")
+        try GoldenFixture.check(C.getVNCConsole, args: ConsoleRequest(instance: Samples.instance, consoleType: "novnc"),
+                                reply: Samples.vncConsole)
+        try GoldenFixture.check(C.getSerialConsole, args: ConsoleRequest(instance: Samples.instance, consoleType: "serial"),
+                                reply: Samples.serialConsole)
     }
 
     /// The check itself: a stored fixture whose field was renamed (as if the type had changed) fails, naming the

@@ -84,6 +84,12 @@ enum Samples {
         projectID: "p1", userID: "u1", createdAt: date, updatedAt: date)
     static let operation = InstanceOperation(instance: instance, requestID: "req-1", hard: true, length: 10)
 
+    static let vncConsole = ConsoleConnectInfo(consoleType: "novnc", host: "192.0.2.10", port: 5901,
+                                               internalAccessPath: "path-1",
+                                               accessURLBase: "http://127.0.0.1:6080/vnc_auto.html")
+    static let serialConsole = ConsoleConnectInfo(consoleType: "serial", host: "192.0.2.10", port: 10000,
+                                                  internalAccessPath: "path-2", accessURLBase: "ws://127.0.0.1:6083/")
+
     static let buildRequest = BuildInstanceRequest(instance: instance, spec: spec, selection: selection,
                                                    alternates: [alternate], attempt: 1, retryEnabled: true)
 

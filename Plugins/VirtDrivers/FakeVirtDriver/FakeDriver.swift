@@ -6,7 +6,7 @@ import NimbusKernel
 /// process. Sizes come from `[fake]` (and per-host `[fake:<host>]`) options; faults can be injected
 /// (`fail_spawn_hosts`, `spawn_latency_ms`) so reschedules and errors can be shown.
 public actor FakeDriver: VirtDriver, ConsoleOutputDriver, PausableDriver, SuspendableDriver, VNCConsoleDriver,
-    LifecycleEventDriver, ImageFileDriver
+    SerialConsoleDriver, LifecycleEventDriver, ImageFileDriver
 {
     public static let name = "fake.FakeDriver"
     public static let configOptions: [ConfigOption] = FakeOptions.all
@@ -25,6 +25,7 @@ public actor FakeDriver: VirtDriver, ConsoleOutputDriver, PausableDriver, Suspen
     public nonisolated let needsImageFiles: Bool
     let logger: Logger
     var guests: [UUID: Guest] = [:]
+    let consoleServers = FakeConsoleServers()
     nonisolated let events: (stream: AsyncStream<LifecycleEvent>, continuation: AsyncStream<LifecycleEvent>.Continuation)
 
     public init(context: PluginContext) throws {
@@ -102,7 +103,10 @@ public actor FakeDriver: VirtDriver, ConsoleOutputDriver, PausableDriver, Suspen
         guests[instance.uuid] = g
     }
 
-    public func destroy(_ instance: InstanceRecord) async throws { guests[instance.uuid] = nil }
+    public func destroy(_ instance: InstanceRecord) async throws {
+        guests[instance.uuid] = nil
+        await consoleServers.close(instance.uuid)
+    }
 
     public func reboot(_ instance: InstanceRecord, hard: Bool) async throws {
         try set(instance, .running, log: hard ? "reset (hard reboot)" : "reboot: Restarting system")
@@ -133,6 +137,11 @@ public actor FakeDriver: VirtDriver, ConsoleOutputDriver, PausableDriver, Suspen
 
     public func vncConsole(_ instance: InstanceRecord) async throws -> ConsoleAddress {
         _ = try guest(instance)
-        return ConsoleAddress(host: "127.0.0.1", port: 5900)
+        return ConsoleAddress(host: "127.0.0.1", port: try await consoleServers.port(instance.uuid, .vnc, name: instance.name))
+    }
+
+    public func serialConsole(_ instance: InstanceRecord) async throws -> ConsoleAddress {
+        _ = try guest(instance)
+        return ConsoleAddress(host: "127.0.0.1", port: try await consoleServers.port(instance.uuid, .serial, name: instance.name))
     }
 }

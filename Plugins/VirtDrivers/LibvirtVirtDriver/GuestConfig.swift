@@ -22,10 +22,17 @@ struct GuestConfig: Sendable {
     var network: Network?
     var consoleLogPath: String?
     var vncListen: String?
+    /// A TCP serial port in bind mode (`[serial_console] enabled`), port 0 also logging to `consoleLogPath`.
+    var serialTCP: SerialTCP?
     var kernel: String?
     var ramdisk: String?
     var commandLine: String?
     var cpuMode: String?
+
+    struct SerialTCP: Sendable, Hashable {
+        var host: String
+        var port: Int
+    }
 
     static func domainName(_ uuid: UUID) -> String { "instance-" + uuid.uuidString.lowercased() }
 
@@ -55,7 +62,15 @@ struct GuestConfig: Sendable {
             ]))
         case nil: break
         }
-        if let consoleLogPath {
+        if let serialTCP {
+            // Nova's _create_serial_consoles: bind mode on proxyclient_address, raw protocol, the log beside it.
+            devices.append(XMLNode("serial", [("type", "tcp")], [
+                XMLNode("source", [("mode", "bind"), ("host", serialTCP.host), ("service", String(serialTCP.port))]),
+                XMLNode("protocol", [("type", "raw")]),
+            ] + (consoleLogPath.map { [XMLNode("log", [("file", $0), ("append", "off")])] } ?? []) + [
+                XMLNode("target", [("port", "0")]),
+            ]))
+        } else if let consoleLogPath {
             devices.append(XMLNode("serial", [("type", "file")], [
                 XMLNode("source", [("path", consoleLogPath)]),
                 XMLNode("target", [("port", "0")]),

@@ -17,20 +17,36 @@ extension LibvirtDriver {
         return String(decoding: (try? h.readToEnd()) ?? Data(), as: UTF8.self)
     }
 
-    public func vncConsole(_ instance: InstanceRecord) async throws -> ConsoleAddress {
-        let listen = settings.vncListen
+    /// The live domain XML (it carries the ports libvirt and QEMU chose).
+    func liveXML(_ instance: InstanceRecord) async throws -> XMLDocument? {
         let xml = try await withDomain(instance) { _, dom in
             guard let raw = virDomainGetXMLDesc(dom, 0) else { throw LibvirtError.last("virDomainGetXMLDesc").driverError(instance) }
             defer { free(raw) }
             return String(cString: raw)
         }
-        // The live XML carries the port libvirt chose (autoport); -1 or absent while the guest is off.
-        let doc = try? XMLDocument(xmlString: xml)
+        return try? XMLDocument(xmlString: xml)
+    }
+
+    /// Nova's `get_vnc_console`: the graphics port from the live XML (autoport; -1 or absent while the guest is
+    /// off), the host the proxy reaches it on (`[vnc] server_proxyclient_address`).
+    public func vncConsole(_ instance: InstanceRecord) async throws -> ConsoleAddress {
+        let doc = try await liveXML(instance)
         let port = (try? doc?.nodes(forXPath: "/domain/devices/graphics[@type='vnc']/@port"))?.first?.stringValue
         guard let port = port.flatMap({ Int($0) }), port > 0 else {
             throw VirtDriverError.invalidState("the guest has no VNC port (is it running?)")
         }
-        return ConsoleAddress(host: listen, port: port)
+        return ConsoleAddress(host: settings.vncProxyClient, port: port)
+    }
+
+    /// Nova's `get_serial_console`: the first TCP serial port of the live XML.
+    public func serialConsole(_ instance: InstanceRecord) async throws -> ConsoleAddress {
+        let doc = try await liveXML(instance)
+        let source = (try? doc?.nodes(forXPath: "/domain/devices/serial[@type='tcp']/source"))?.first as? XMLElement
+        guard let source, let port = source.attribute(forName: "service")?.stringValue.flatMap({ Int($0) }), port > 0 else {
+            throw VirtDriverError.invalidState("the guest has no TCP serial port ([serial_console] enabled?)")
+        }
+        return ConsoleAddress(host: source.attribute(forName: "host")?.stringValue ?? settings.serial?.host ?? "127.0.0.1",
+                              port: port)
     }
 
     public func lifecycleEvents() -> AsyncStream<LifecycleEvent> {

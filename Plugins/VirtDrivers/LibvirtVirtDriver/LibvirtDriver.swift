@@ -5,7 +5,7 @@ import NimbusKernel
 
 /// Real guests through the libvirt C API (`compute_driver = libvirt.LibvirtDriver`). Each instance is a
 /// domain named `instance-<uuid>` with the instance's UUID; files live under `[libvirt] instances_path/<uuid>`.
-public final class LibvirtDriver: VirtDriver, ConsoleOutputDriver, PausableDriver, SuspendableDriver,
+public final class LibvirtDriver: VirtDriver, ConsoleOutputDriver, PausableDriver, SuspendableDriver, SerialConsoleDriver,
     VNCConsoleDriver, LifecycleEventDriver, ImageFileDriver
 {
     public static let name = "libvirt.LibvirtDriver"
@@ -93,6 +93,7 @@ public final class LibvirtDriver: VirtDriver, ConsoleOutputDriver, PausableDrive
             domainType: settings.domainType, name: GuestConfig.domainName(i.uuid), uuid: i.uuid, displayName: i.name,
             projectID: i.projectID, flavor: i.flavor, vncListen: settings.vncListen, cpuMode: settings.cpuMode)
         guest.network = settings.network
+        if let serial = settings.serial { guest.serialTCP = try SerialPorts.acquire(host: serial.host, in: serial.ports) }
         let props = request.imageProperties
         // Kernel and ramdisk come as files the compute fetched for the image's kernel_id / ramdisk_id, never as
         // property values (user input naming a host path); the [libvirt] ones apply when the image names none.

@@ -43,7 +43,12 @@ struct LibvirtSettings: Sendable {
     var kernel: String?
     var ramdisk: String?
     var commandLine: String?
-    var vncListen: String
+    /// nil when `[vnc] enabled` is false: no graphics device.
+    var vncListen: String?
+    /// What `get_vnc_console` answers as the host (`[vnc] server_proxyclient_address`).
+    var vncProxyClient: String
+    /// `[serial_console]` when enabled: the address guests' TCP serial ports bind and the port range.
+    var serial: (host: String, ports: ClosedRange<Int>)?
 
     init(config c: NimbusConfig) throws {
         virtType = Self.virtTypeOption.read(c)
@@ -60,7 +65,17 @@ struct LibvirtSettings: Sendable {
         kernel = Self.kernelOption.read(c)
         ramdisk = Self.ramdiskOption.read(c)
         commandLine = Self.osCommandLine.read(c)
-        vncListen = Self.vncServerListen.read(c)
+        vncListen = try ConsoleOptions.vncEnabled.read(c) ? Self.vncServerListen.read(c) : nil
+        vncProxyClient = ConsoleOptions.vncProxyClientAddress.read(c)
+        if try ConsoleOptions.serialEnabled.read(c) {
+            let raw = ConsoleOptions.serialPortRange.read(c)
+            let bounds = raw.split(separator: ":").compactMap { Int($0) }
+            guard bounds.count == 2, bounds[0] > 0, bounds[0] <= bounds[1], bounds[1] <= 65535 else {
+                throw ConfigError.invalidValue(source: "config", section: "serial_console", option: "port_range",
+                                               value: raw, expected: "min:max TCP ports")
+            }
+            serial = (ConsoleOptions.serialProxyClientAddress.read(c), bounds[0]...bounds[1])
+        }
     }
 
     /// libvirt's in-process test hypervisor: no files, no QEMU.

@@ -111,18 +111,26 @@ public protocol SuspendableDriver: VirtDriver {
     func resume(_ instance: InstanceRecord) async throws
 }
 
-/// Where a guest's VNC server listens.
+/// Where a guest's console server listens (Nova's `ConsoleVNC` / `ConsoleSerial`).
 public struct ConsoleAddress: Codable, Sendable, Hashable {
     public var host: String
     public var port: Int
-    public init(host: String, port: Int) {
+    /// When set, the proxy sends `CONNECT <path> HTTP/1.1` first and needs a 200 (Nova's fake driver sets it).
+    public var internalAccessPath: String?
+    public init(host: String, port: Int, internalAccessPath: String? = nil) {
         self.host = host
         self.port = port
+        self.internalAccessPath = internalAccessPath
     }
 }
 
 public protocol VNCConsoleDriver: VirtDriver {
     func vncConsole(_ instance: InstanceRecord) async throws -> ConsoleAddress
+}
+
+/// A guest serial port reachable over TCP (libvirt `<serial type='tcp'>`), for `get_serial_console`.
+public protocol SerialConsoleDriver: VirtDriver {
+    func serialConsole(_ instance: InstanceRecord) async throws -> ConsoleAddress
 }
 
 /// A power-state change the hypervisor noticed by itself (libvirt lifecycle events).
