@@ -25,13 +25,14 @@ public struct WeighPipeline: Sendable {
     }
 
     /// Per weigher, the clamped raw value of every host (a column per weigher). A weigher whose multiplier is 0
-    /// contributes nothing unless an aggregate overrides it, so with no host in an aggregate it is not asked.
+    /// contributes nothing unless an aggregate overrides it, so with no host in an aggregate it is not asked; nor
+    /// is one that does not apply to the request (its column stays 0: equal values normalise to nothing).
     public func raw(_ hosts: [HostState], spec: RequestSpec) -> [[Double]] {
         let aggregated = Self.anyAggregated(hosts)
         return hosts.withUnsafeBufferPointer { buffer in
             weighers.map { w in
                 var column = [Double](repeating: 0, count: buffer.count)
-                guard aggregated || w.multiplier != 0 else { return column }
+                guard aggregated || w.multiplier != 0, w.applies(to: spec) else { return column }
                 w._weighBatch(buffer, spec, into: &column)
                 let minval = w.minval, maxval = w.maxval
                 if minval != nil || maxval != nil {
@@ -47,7 +48,7 @@ public struct WeighPipeline: Sendable {
     public func update(_ raw: inout [[Double]], _ hosts: [HostState], spec: RequestSpec, at indices: [Int]) {
         let aggregated = Self.anyAggregated(hosts)
         hosts.withUnsafeBufferPointer { buffer in
-            for (k, w) in weighers.enumerated() where aggregated || w.multiplier != 0 {
+            for (k, w) in weighers.enumerated() where (aggregated || w.multiplier != 0) && w.applies(to: spec) {
                 for i in indices { raw[k][i] = Self.clamp(w.weigh(buffer[i], spec), w.minval, w.maxval) }
             }
         }
