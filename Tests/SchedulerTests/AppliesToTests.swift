@@ -88,3 +88,35 @@ import Testing
         #expect(metrics.applies(to: Make.spec().build()))
     }
 }
+
+/// `WeighPipeline.totals` against Nova's formula written out per host and weigher: the shared multiplier of hosts
+/// outside aggregates and the per-host overrides of those inside must give the same weights, wherever the
+/// aggregated hosts sit in the list.
+@Suite struct WeighTotalsTests {
+    @Test(arguments: [[Int](), [0], [2], [0, 1, 2, 3], [1, 3], [0, 1, 2, 3, 4, 5]])
+    func totalsMatchThePerHostFormula(aggregatedAt: [Int]) throws {
+        let weighers: [any HostWeigher] = [try RAMWeigher(context: context()), try BuildFailureWeigher(context: context()),
+                                           try CPUWeigher(context: context())]
+        let hosts = (0..<6).map { i in
+            var b = Make.host("h\(i)").ram(free: 1000 * (i * 7 % 6 + 1)).failedBuilds(i % 3).vcpus(total: 8, used: i)
+            if aggregatedAt.contains(i) {
+                b = b.aggregate(agg(["ram_weight_multiplier": "\(-1.5 * Double(i + 1))",
+                                     "build_failure_weight_multiplier": "\(i)"]))
+            }
+            return b.build()
+        }
+        let pipeline = WeighPipeline(weighers: weighers)
+        let spec = Make.spec().build()
+        let got = pipeline.totals(pipeline.raw(hosts, spec: spec), hosts)
+        var want = [Double](repeating: 0, count: hosts.count)
+        for w in weighers {
+            let values = hosts.map { WeighTotalsTests.clamp(w.weigh($0, spec), w.minval, w.maxval) }
+            let lo = w.minval ?? values.min()!, hi = w.maxval ?? values.max()!
+            guard hi != lo else { continue }
+            for i in hosts.indices { want[i] += w.weightMultiplier(hosts[i]) * (values[i] - lo) / (hi - lo) }
+        }
+        #expect(got == want)
+    }
+
+    static func clamp(_ v: Double, _ lo: Double?, _ hi: Double?) -> Double { min(max(v, lo ?? -.infinity), hi ?? .infinity) }
+}
