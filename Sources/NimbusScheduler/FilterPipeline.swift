@@ -21,6 +21,12 @@ public struct FilterPipeline: Sendable {
             // The filter's one per-host check, run over the candidates by the kernel's batching (see
             // `HostFilter._filterBatch`).
             var tally = FilterTally(capacity: current.count)
+            guard filter.applies(to: spec) else {
+                // Nothing to check for this request: every candidate passes, and the report still shows the step.
+                steps.append(FilterReport.Step(name: type(of: filter).name, hostsIn: current.count,
+                                               hostsOut: current.count, reasons: [:]))
+                continue
+            }
             try hosts.withUnsafeBufferPointer { hosts in try filter._filterBatch(hosts, current, spec, into: &tally) }
             steps.append(FilterReport.Step(name: type(of: filter).name, hostsIn: current.count,
                                            hostsOut: tally.kept.count, reasons: tally.reasons))

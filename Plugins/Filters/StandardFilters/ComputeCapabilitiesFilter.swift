@@ -8,12 +8,15 @@ public struct ComputeCapabilitiesFilter: HostFilter {
     public init(context: PluginContext) throws {}
     public var runOncePerRequest: Bool { true }
 
-    public func filter(_ host: HostState, _ spec: RequestSpec) throws -> FilterVerdict {
-        // A flavor with no key this filter reads passes every host: decide that before sorting anything.
-        let relevant = spec.flavor.extraSpecs.keys.contains {
+    /// A flavor with no key this filter reads passes every host.
+    public func applies(to spec: RequestSpec) -> Bool {
+        spec.flavor.extraSpecs.keys.contains {
             $0 == "hw:maxphysaddr_bits" || !$0.contains(":") || $0.hasPrefix("capabilities:")
         }
-        guard relevant else { return .pass }
+    }
+
+    public func filter(_ host: HostState, _ spec: RequestSpec) throws -> FilterVerdict {
+        guard applies(to: spec) else { return .pass }
         for (key, req) in spec.flavor.extraSpecs.sorted(by: { $0.key < $1.key }) {
             var scope = key.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
             var requirement = req

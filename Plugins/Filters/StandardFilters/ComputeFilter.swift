@@ -11,7 +11,7 @@ public struct ComputeFilter: HostFilter {
     public var runOncePerRequest: Bool { true }
 
     public func filter(_ host: HostState, _ spec: RequestSpec) throws -> FilterVerdict {
-        if host.service?.disabled ?? false { return .reject(Self.disabledReason) }
+        if host.serviceDisabled { return .reject(Self.disabledReason) }
         if !host.serviceUp { return .reject(Self.downReason) }
         return .pass
     }

@@ -29,6 +29,11 @@ public struct ImagePropertiesFilter: HostFilter {
         ].compactMap { $0 }
     }
 
+    /// Nothing asked for (the common case): every host passes.
+    public func applies(to spec: RequestSpec) -> Bool {
+        !(spec.imageProperties.isEmpty && defaultArchitecture == nil) && !wanted(spec.imageProperties).isEmpty
+    }
+
     public func filter(_ host: HostState, _ spec: RequestSpec) throws -> FilterVerdict {
         let props = spec.imageProperties
         // Nothing asked for (the common case): pass without building the list.

@@ -6,6 +6,8 @@ public struct ServerGroupAffinityFilter: HostFilter {
     public static let name = "ServerGroupAffinityFilter"
     public init(context: PluginContext) throws {}
 
+    public func applies(to spec: RequestSpec) -> Bool { spec.instanceGroup?.policy == .affinity }
+
     public func filter(_ host: HostState, _ spec: RequestSpec) throws -> FilterVerdict {
         guard let group = spec.instanceGroup, group.policy == .affinity else { return .pass }
         if group.hostCounts.isEmpty || group.members(on: host.host) > 0 { return .pass }

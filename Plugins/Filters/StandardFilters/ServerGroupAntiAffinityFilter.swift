@@ -6,6 +6,8 @@ public struct ServerGroupAntiAffinityFilter: HostFilter {
     public static let name = "ServerGroupAntiAffinityFilter"
     public init(context: PluginContext) throws {}
 
+    public func applies(to spec: RequestSpec) -> Bool { spec.instanceGroup?.policy == .antiAffinity }
+
     public func filter(_ host: HostState, _ spec: RequestSpec) throws -> FilterVerdict {
         guard let group = spec.instanceGroup, group.policy == .antiAffinity else { return .pass }
         if spec.currentHost == host.host { return .pass }

@@ -15,5 +15,8 @@ public struct CrossCellWeigher: HostWeigher {
         multiplier = try Self.weight.read(context.config)
     }
 
+    /// One cell: there is never a source cell to prefer.
+    public func applies(to spec: RequestSpec) -> Bool { false }
+
     public func weigh(_ host: HostState, _ spec: RequestSpec) -> Double { 0 }
 }

@@ -25,6 +25,8 @@ public struct ImagePropertiesWeigher: HostWeigher {
         setting = s
     }
 
+    public func applies(to spec: RequestSpec) -> Bool { !spec.imageProperties.isEmpty }
+
     public func weigh(_ host: HostState, _ spec: RequestSpec) -> Double {
         guard !spec.imageProperties.isEmpty else { return 0 }
         var weight = 0.0

@@ -33,6 +33,9 @@ public struct MetricsWeigher: HostWeigher {
         }
     }
 
+    /// No metric configured: every host weighs 0.
+    public func applies(to spec: RequestSpec) -> Bool { !setting.isEmpty }
+
     public func weigh(_ host: HostState, _ spec: RequestSpec) -> Double {
         var total = 0.0
         for (name, ratio) in setting {

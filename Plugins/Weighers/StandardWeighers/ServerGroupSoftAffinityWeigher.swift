@@ -15,6 +15,8 @@ public struct ServerGroupSoftAffinityWeigher: HostWeigher {
         multiplier = try nonNegative(context, Self.weight)
     }
 
+    public func applies(to spec: RequestSpec) -> Bool { spec.instanceGroup?.policy == .softAffinity }
+
     public func weigh(_ host: HostState, _ spec: RequestSpec) -> Double {
         guard let g = spec.instanceGroup, g.policy == .softAffinity else { return 0 }
         return Double(g.members(on: host.host))

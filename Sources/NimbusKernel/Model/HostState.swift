@@ -109,6 +109,8 @@ public struct HostState: Sendable, Hashable {
         set { unique(); storage.fields.service = newValue }
         _modify { unique(); yield &storage.fields.service }
     }
+    /// Whether the service is disabled (ComputeFilter), read in place rather than through a copy of `service`.
+    @inlinable public var serviceDisabled: Bool { storage.fields.service?.disabled ?? false }
     /// Whether the service is up by heartbeat, computed once when the state is built.
     @inlinable public var serviceUp: Bool {
         get { storage.fields.serviceUp }
