@@ -135,7 +135,7 @@ extension ComputeAPI {
             servers = servers.filter { $0.instance.uuid == wanted }
         }
         if let h = one("hostname") { servers = servers.filter { $0.fields.hostname == h } }
-        if !(ip ?? "").isEmpty { servers = try await Self.filterByAddress(servers, v4: one("ip"), v6: one("ip6"), store) }
+        if !(ip ?? "").isEmpty { servers = Self.filterByAddress(servers, v4: one("ip"), v6: one("ip6")) }
         if lq.page == nil, let m = marker {
             let wanted = UUID(uuidString: m)
             guard let idx = servers.firstIndex(where: { $0.instance.uuid == wanted }) else {
@@ -159,7 +159,7 @@ extension ComputeAPI {
         guard var v = try await detailContext?.preparedForListing(page) else {
             throw NovaError(.internalServerError, "server view context missing")
         }
-        v.addresses = try await addresses(page.map(\.instance.uuid))
+        v.addresses = Self.addresses(of: page)
         // One query for the page's faults (only servers in ERROR show one), not one per server.
         let faults = try await store.latestFaults(page.filter { $0.instance.vmState == .error }.map(\.instance.uuid))
         // Written server by server: a JSON tree of the whole page was built, hashed and walked again.

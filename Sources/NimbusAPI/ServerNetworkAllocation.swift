@@ -76,8 +76,11 @@ extension ComputeAPI {
 
     /// `addresses` of each server: network name → its fixed IPs with version, type and MAC (Nova's
     /// `views/addresses`); `extended` false gives `/ips`' form (address and version only).
-    func addresses(_ uuids: [UUID], extended: Bool = true) async throws -> [UUID: JSON] {
-        try await store.networkInfo(uuids).mapValues { Self.addresses($0, extended: extended) }
+    /// `addresses` of the servers that have any VIF (read with the server rows).
+    static func addresses(of servers: [APIServer]) -> [UUID: JSON] {
+        var out: [UUID: JSON] = [:]
+        for s in servers where !s.networkInfo.isEmpty { out[s.instance.uuid] = addresses(s.networkInfo, extended: true) }
+        return out
     }
 
     static func addresses(_ vifs: [NetworkVIF], extended: Bool) -> JSON {
@@ -99,14 +102,11 @@ extension ComputeAPI {
 extension ComputeAPI {
     /// Nova's `ip` / `ip6` list filters: a regular expression searched in the server's fixed IPv4 / IPv6
     /// addresses (the info cache), a plain substring when it is not a valid expression.
-    static func filterByAddress(_ servers: [APIServer], v4: String?, v6: String?, _ store: NimbusStore) async throws
-        -> [APIServer]
-    {
-        let info = try await store.networkInfo(servers.map(\.instance.uuid))
+    static func filterByAddress(_ servers: [APIServer], v4: String?, v6: String?) -> [APIServer] {
         func matches(_ pattern: String?, _ version: Int, _ s: APIServer) -> Bool {
             guard let pattern, !pattern.isEmpty else { return true }
             let re = try? NSRegularExpression(pattern: pattern)
-            return (info[s.instance.uuid] ?? []).flatMap(\.fixedIPs).contains { ip in
+            return s.networkInfo.flatMap(\.fixedIPs).contains { ip in
                 guard ip.version == version else { return false }
                 let a = ip.address
                 return re.map { $0.firstMatch(in: a, range: NSRange(a.startIndex..., in: a)) != nil } ?? a.contains(pattern)

@@ -17,7 +17,7 @@ extension ComputeAPI {
             let fault = s.instance.vmState == .error ? try await store.latestFault(s.instance.uuid) : nil
             let groups = ctx.at(71) ? try await store.serverGroup(forInstance: s.instance.uuid).map { [$0.uuid] } ?? [] : nil
             var v = try await viewContext(req, ctx)
-            v.addresses = try await addresses([s.instance.uuid])
+            v.addresses = Self.addresses(of: [s])
             return try json(.ok, ["server": ServerView.detail(s, v, fault: fault,
                                                               groups: groups, hints: s.fields.schedulerHints)])
         }

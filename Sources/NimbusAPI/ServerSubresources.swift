@@ -100,11 +100,11 @@ extension ComputeAPI {
         // ips: the info cache's addresses (address and version only), also while building.
         g.get("servers/:id/ips") { _, ctx in
             let s = try await server(ctx.parameters.get("id"), ctx)
-            return try json(.ok, ["addresses": try await addresses([s.instance.uuid], extended: false)[s.instance.uuid] ?? [:]])
+            return try json(.ok, ["addresses": Self.addresses(s.networkInfo, extended: false)])
         }
         g.get("servers/:id/ips/:network") { _, ctx -> Response in
             let s = try await server(ctx.parameters.get("id"), ctx)
-            let all = try await addresses([s.instance.uuid], extended: false)[s.instance.uuid]
+            let all: JSON? = s.networkInfo.isEmpty ? nil : Self.addresses(s.networkInfo, extended: false)
             let name = ctx.parameters.get("network") ?? ""
             guard let list = all?[name] else { throw NovaError.notFound("Instance is not a member of specified network") }
             return try json(.ok, [name: list])

@@ -30,6 +30,9 @@ public struct ServerAPIFields: Sendable, Hashable {
 public struct APIServer: Sendable {
     public var instance: InstanceRecord
     public var fields: ServerAPIFields
+    /// The info cache's VIFs, read in the same statement as the row (a second query per listing page cost
+    /// 10–25 % of `servers/detail`).
+    public var networkInfo: [NetworkVIF] = []
 }
 
 /// Filters, sort and page of `GET /servers[/detail]` the store applies in SQL (the rest the API applies).
@@ -167,7 +170,8 @@ extension NimbusStore {
         SELECT instances.uuid, display_name, project_id, user_id, flavor, image_ref, vm_state, task_state,
           power_state, host, node, availability_zone, reservation_id, launch_index, key_name, metadata, user_data,
           created_at, updated_at, launched_at, terminated_at, deleted_at, locked_by, locked_reason, description,
-          hostname, tags, json_extract(r.spec, '$.schedulerHints') AS hints, access_ip_v4, access_ip_v6
+          hostname, tags, json_extract(r.spec, '$.schedulerHints') AS hints, access_ip_v4, access_ip_v6,
+          (SELECT ic.network_info FROM instance_info_caches ic WHERE ic.instance_uuid = instances.uuid) AS vifs
         FROM instances LEFT JOIN request_specs r ON r.instance_uuid = instances.uuid
         """
 
@@ -201,7 +205,9 @@ extension NimbusStore {
             fields.schedulerHints = FlatJSON.stringListDictionary(hints)
                 ?? (try? JSONColumn.decode([String: [String]].self, hints)) ?? [:]
         }
-        return APIServer(instance: i, fields: fields)
+        var server = APIServer(instance: i, fields: fields)
+        if let vifs = row[30] as String?, vifs != "[]" { server.networkInfo = try JSONColumn.decode([NetworkVIF].self, vifs) }
+        return server
     }
 
     /// A stored (lowercase, canonical) uuid; Foundation's parser on Linux goes through sscanf, which showed in
