@@ -2,9 +2,10 @@
 SWIFT ?= swift
 BUILD_FLAGS := --explicit-target-dependency-import-check error
 DEB_PACKAGES := libsqlite3-dev libzmq3-dev libvirt-dev pkg-config
+# The store conformance suite needs the PostgreSQL server (it starts its own cluster).
 # The real-QEMU guest test needs a libvirt daemon, QEMU and the tools that build its tiny guest.
 DEB_TEST_PACKAGES := libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients qemu-system-x86 qemu-utils \
-	busybox-static cpio sqlite3
+	busybox-static cpio sqlite3 postgresql
 FAKE_HOSTS ?= 4
 
 .PHONY: deps test-deps install-packages build release test fuzz run clean

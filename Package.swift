@@ -33,6 +33,8 @@ let package = Package(
         // x509 keypairs (Nova generates a certificate before 2.92); already in the graph through swift-nio-ssl.
         .package(url: "https://github.com/apple/swift-certificates", exact: "1.21.1"),
         .package(url: "https://github.com/apple/swift-asn1", exact: "1.7.4"),
+        // The PostgreSQL store engine ([database] connection = postgresql://…).
+        .package(url: "https://github.com/vapor/postgres-nio", exact: "1.33.2"),
     ],
     targets: [
         // MARK: kernel and test kit
@@ -55,6 +57,14 @@ let package = Package(
                 "NimbusKernel",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),  // console tokens are kept as SHA-256
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
+            name: "NimbusStorePostgres",
+            dependencies: [
+                "NimbusKernel", "NimbusStore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -171,7 +181,7 @@ let package = Package(
             dependencies: [
                 "NimbusKernel", "NimbusStore", "NimbusRPC", "NimbusScheduler", "NimbusConductor",
                 "NimbusCompute", "NimbusAPI", "NimbusIdentity", "NimbusImage", "NimbusNetwork", "SchedulerRPC", "ConductorRPC",
-                "ComputeRPC", "NeutronClient", "NimbusConsole",
+                "ComputeRPC", "NeutronClient", "NimbusConsole", "NimbusStorePostgres",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -237,6 +247,8 @@ let package = Package(
                            .product(name: "Logging", package: "swift-log")]
         ),
         .testTarget(name: "NimbusStoreTests", dependencies: ["NimbusKernel", "NimbusKernelTestKit", "NimbusStore"]),
+        .testTarget(name: "StoreConformanceTests",
+                    dependencies: ["NimbusKernel", "NimbusKernelTestKit", "NimbusStore", "NimbusStorePostgres"]),
         .testTarget(
             name: "NimbusRPCTests",
             dependencies: ["NimbusKernel", "NimbusKernelTestKit", "NimbusRPC", "InProcessTransport",

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import NimbusKernel
 import NimbusStore
+import NimbusStorePostgres
 
 struct ManageCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -10,7 +11,7 @@ struct ManageCommand: AsyncParsableCommand {
                       ManageBootstrapCommand.self, ManageAuditCommand.self, ManageConfigCommand.self])
 
     struct DB: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "db", subcommands: [Sync.self])
+        static let configuration = CommandConfiguration(commandName: "db", subcommands: [Sync.self, Version.self])
 
         struct Sync: AsyncParsableCommand {
             static let configuration = CommandConfiguration(abstract: "Create or upgrade the database schema.")
@@ -18,6 +19,14 @@ struct ManageCommand: AsyncParsableCommand {
 
             func run() async throws {
                 let runtime = try common.runtime(label: "nimbus.manage")
+                if let url = runtime.postgresConnection {
+                    let store = try PostgresStore(url: url, logger: runtime.logger)
+                    defer { store.close() }
+                    let applied = try await store.migrate()
+                    print(applied.isEmpty ? "Database is up to date (\(try await store.appliedMigrations().last ?? "empty"))."
+                          : "Applied \(applied.joined(separator: ", ")).")
+                    return
+                }
                 let store = try runtime.openStore(migrate: false)
                 let applied = try store.migrate()
                 print(applied.isEmpty ? "Database \(store.path) is up to date (\(try store.appliedMigrations().last ?? "empty"))."

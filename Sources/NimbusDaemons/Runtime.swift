@@ -38,6 +38,7 @@ public struct NimbusRuntime: Sendable {
     }
 
     public func openStore(migrate: Bool) throws -> NimbusStore {
+        if postgresConnection != nil { throw Self.postgresNotYet }
         try secureStateDirectory()
         let store = try NimbusStore(path: try databasePath())
         if migrate {
