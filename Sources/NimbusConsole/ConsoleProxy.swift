@@ -23,23 +23,29 @@ public struct ConsoleProxySettings: Sendable {
     /// noVNC's web client directory (novnc only).
     public var webRoot: String?
     public var allowedOrigins: [String]
+    /// `[consoleauth] enforce_session_timeout`: a session is closed when its token expires.
+    public var enforceSessionTimeout: Bool
 
-    public init(kind: Kind, host: String, port: Int, webRoot: String? = nil, allowedOrigins: [String] = []) {
+    public init(kind: Kind, host: String, port: Int, webRoot: String? = nil, allowedOrigins: [String] = [],
+                enforceSessionTimeout: Bool = false) {
         self.kind = kind
         self.host = host
         self.port = port
         self.webRoot = webRoot
         self.allowedOrigins = allowedOrigins
+        self.enforceSessionTimeout = enforceSessionTimeout
     }
 
     public static func novnc(_ config: NimbusConfig) throws -> Self {
         Self(kind: .novnc, host: ConsoleOptions.novncproxyHost.read(config), port: try ConsoleOptions.novncproxyPort.read(config),
-             webRoot: ConsoleOptions.novncWebRoot.read(config), allowedOrigins: ConsoleOptions.allowedOrigins.read(config) ?? [])
+             webRoot: ConsoleOptions.novncWebRoot.read(config), allowedOrigins: ConsoleOptions.allowedOrigins.read(config) ?? [],
+             enforceSessionTimeout: try ConsoleOptions.enforceSessionTimeout.read(config))
     }
 
     public static func serial(_ config: NimbusConfig) throws -> Self {
         Self(kind: .serial, host: ConsoleOptions.serialproxyHost.read(config),
-             port: try ConsoleOptions.serialproxyPort.read(config), allowedOrigins: ConsoleOptions.allowedOrigins.read(config) ?? [])
+             port: try ConsoleOptions.serialproxyPort.read(config), allowedOrigins: ConsoleOptions.allowedOrigins.read(config) ?? [],
+             enforceSessionTimeout: try ConsoleOptions.enforceSessionTimeout.read(config))
     }
 }
 
