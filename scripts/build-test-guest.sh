@@ -20,6 +20,10 @@ cat > root/init <<'INIT'
 /bin/busybox mount -t proc proc /proc
 /bin/busybox mount -t devtmpfs dev /dev 2>/dev/null
 echo "NIMBUS-GUEST-UP $(/bin/busybox uname -r)" > /dev/ttyS0
+# >>> serial console marker (issue 14): a bind-mode TCP serial port drops what the guest writes while no client
+# is connected, so a console opened after boot would never see the line above. Repeat it every 2 s.
+( n=0; while true; do n=$((n + 1)); /bin/busybox sleep 2; echo "NIMBUS-GUEST-UP again $n" > /dev/ttyS0; done ) &
+# <<< serial console marker
 while true; do /bin/busybox sleep 3600; done
 INIT
 chmod +x root/init

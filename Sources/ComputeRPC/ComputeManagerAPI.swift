@@ -9,7 +9,7 @@ public enum ComputeManagerAPI: RPCAPIContract {
     public static let name = "compute"
     public static let topic = "compute"
     public static let namespace: String? = nil
-    public static let version = RPCVersion(6, 6)
+    public static let version = RPCVersion(6, 7)
 
     public typealias Operation = RPCMethod<ComputeManagerAPI, InstanceOperation, Empty>
     static let v6 = RPCVersion(6, 0)
@@ -36,11 +36,15 @@ public enum ComputeManagerAPI: RPCAPIContract {
     /// The same for the guest's TCP serial port (Nova's `get_serial_console`).
     public static let getSerialConsole = RPCMethod<ComputeManagerAPI, ConsoleRequest, ConsoleConnectInfo>(
         .call, "get_serial_console", since: RPCVersion(6, 6))
+    /// Whether a console token's port is still where the instance's console listens (Nova's
+    /// `validate_console_port`, asked by the console proxies before they connect); served from 6.7.
+    public static let validateConsolePort = RPCMethod<ComputeManagerAPI, ConsolePortCheck, Bool>(
+        .call, "validate_console_port", since: RPCVersion(6, 7))
 
     public static let methods: [RPCMethodInfo] = [
         buildAndRunInstance.info, terminateInstance.info, rebootInstance.info, stopInstance.info, startInstance.info,
         pauseInstance.info, unpauseInstance.info, suspendInstance.info, resumeInstance.info, getConsoleOutput.info,
-        getHostUptime.info, getVNCConsole.info, getSerialConsole.info,
+        getHostUptime.info, getVNCConsole.info, getSerialConsole.info, validateConsolePort.info,
     ] + resizeMethods + [rebuildInstance.info, rescueInstance.info, unrescueInstance.info, triggerCrashDump.info]
 }
 

@@ -30,3 +30,17 @@ public struct ConsoleConnectInfo: Codable, Sendable, Hashable {
         self.accessURLBase = accessURLBase
     }
 }
+
+/// `validate_console_port`'s question (Nova's `ComputeManager.validate_console_port`): does this instance's console
+/// of `consoleType` still listen on `port`? Asked by a console proxy before it connects with a token.
+public struct ConsolePortCheck: Codable, Sendable, Hashable {
+    public var instance: InstanceRecord
+    public var port: Int
+    public var consoleType: String
+
+    public init(instance: InstanceRecord, port: Int, consoleType: String) {
+        self.instance = instance
+        self.port = port
+        self.consoleType = consoleType
+    }
+}

@@ -39,6 +39,17 @@ extension ComputeManager {
             return ConsoleConnectInfo(consoleType: r.consoleType, host: a.host, port: a.port,
                                       internalAccessPath: a.internalAccessPath, accessURLBase: consoles.serialBaseURL)
         }
+        // Nova's validate_console_port: the driver says where the console listens now (a guest restarted elsewhere
+        // or with a new autoport makes an older token's port stale); serial for serial, VNC for anything else.
+        e.on(ComputeManagerAPI.validateConsolePort) { r in
+            let a = try await Self.consoleAddress(r.instance) { i in
+                if r.consoleType == "serial" {
+                    return try await Self.capability(driver, (any SerialConsoleDriver).self, "serial consoles").serialConsole(i)
+                }
+                return try await Self.capability(driver, (any VNCConsoleDriver).self, "VNC consoles").vncConsole(i)
+            }
+            return a.port == r.port
+        }
     }
 
     static func consoleUnavailable(_ type: String) -> RemoteError {

@@ -4,12 +4,15 @@ enum ConsoleProxyError: Error, CustomStringConvertible {
     case closed
     case tooLarge
     case handshake(String)
+    /// `[consoleauth] enforce_session_timeout`: the token expired during the session.
+    case sessionExpired
 
     var description: String {
         switch self {
         case .closed: "connection closed during the handshake"
         case .tooLarge: "handshake message too large"
         case .handshake(let why): why
+        case .sessionExpired: "the console token expired (enforce_session_timeout)"
         }
     }
 }

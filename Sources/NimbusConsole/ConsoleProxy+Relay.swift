@@ -26,6 +26,9 @@ extension ConsoleProxy {
         do {
             try await proxy(t, inbound, outbound)
             logger.info("console disconnected", metadata: meta.merging(["duration": "\(ContinuousClock.now - started)"]) { $1 })
+        } catch ConsoleProxyError.sessionExpired {
+            logger.info("console disconnected: token expired",
+                        metadata: meta.merging(["duration": "\(ContinuousClock.now - started)"]) { $1 })
         } catch {
             logger.warning("console disconnected", metadata: meta.merging(["duration": "\(ContinuousClock.now - started)",
                                                                         "error": "\(error)"]) { $1 })
@@ -69,6 +72,15 @@ extension ConsoleProxy {
                 group.addTask {
                     var reads = down.value
                     while let bytes = try await reads.next() { try await outbound.write(.binary(bytes)) }
+                }
+                if settings.enforceSessionTimeout {
+                    // Nova's enforce_session_timeout: the session ends when its token expires, whatever is relayed.
+                    let expires = Double(t.expires)
+                    group.addTask {
+                        let left = expires - Date().timeIntervalSince1970
+                        if left > 0 { try await Task.sleep(for: .seconds(left)) }
+                        throw ConsoleProxyError.sessionExpired
+                    }
                 }
                 try await group.next()
                 group.cancelAll()

@@ -23,23 +23,29 @@ public struct ConsoleProxySettings: Sendable {
     /// noVNC's web client directory (novnc only).
     public var webRoot: String?
     public var allowedOrigins: [String]
+    /// `[consoleauth] enforce_session_timeout`: a session is closed when its token expires.
+    public var enforceSessionTimeout: Bool
 
-    public init(kind: Kind, host: String, port: Int, webRoot: String? = nil, allowedOrigins: [String] = []) {
+    public init(kind: Kind, host: String, port: Int, webRoot: String? = nil, allowedOrigins: [String] = [],
+                enforceSessionTimeout: Bool = false) {
         self.kind = kind
         self.host = host
         self.port = port
         self.webRoot = webRoot
         self.allowedOrigins = allowedOrigins
+        self.enforceSessionTimeout = enforceSessionTimeout
     }
 
     public static func novnc(_ config: NimbusConfig) throws -> Self {
         Self(kind: .novnc, host: ConsoleOptions.novncproxyHost.read(config), port: try ConsoleOptions.novncproxyPort.read(config),
-             webRoot: ConsoleOptions.novncWebRoot.read(config), allowedOrigins: ConsoleOptions.allowedOrigins.read(config) ?? [])
+             webRoot: ConsoleOptions.novncWebRoot.read(config), allowedOrigins: ConsoleOptions.allowedOrigins.read(config) ?? [],
+             enforceSessionTimeout: try ConsoleOptions.enforceSessionTimeout.read(config))
     }
 
     public static func serial(_ config: NimbusConfig) throws -> Self {
         Self(kind: .serial, host: ConsoleOptions.serialproxyHost.read(config),
-             port: try ConsoleOptions.serialproxyPort.read(config), allowedOrigins: ConsoleOptions.allowedOrigins.read(config) ?? [])
+             port: try ConsoleOptions.serialproxyPort.read(config), allowedOrigins: ConsoleOptions.allowedOrigins.read(config) ?? [],
+             enforceSessionTimeout: try ConsoleOptions.enforceSessionTimeout.read(config))
     }
 }
 
@@ -56,6 +62,10 @@ struct ConsoleProxyContext: Hummingbird.RequestContext, WebSocketRequestContext 
     }
 }
 
+/// Asks the instance's compute whether a token's host/port is still its console (Nova's `validate_console_port`);
+/// false or a throw refuses the token. The daemons build it on the compute RPC client; nil skips the check.
+public typealias ConsolePortValidator = @Sendable (ConsoleAuthToken) async throws -> Bool
+
 /// A console proxy as a lifecycle service. Connections are SwiftNIO channels (no thread each); the relay reads
 /// one side only as fast as the other side takes the bytes, so a slow client cannot make it buffer without bound.
 public final class ConsoleProxy: Service, Sendable {
@@ -64,13 +74,16 @@ public final class ConsoleProxy: Service, Sendable {
     let logger: Logger
     /// In the all-in-one a proxy that cannot listen (port taken) logs it and leaves the other services running.
     let optional: Bool
+    let validatePort: ConsolePortValidator?
     private let bound = Mutex<(port: Int?, waiters: [CheckedContinuation<Int, Never>])>((nil, []))
 
-    public init(settings: ConsoleProxySettings, store: NimbusStore, logger: Logger, optional: Bool = false) {
+    public init(settings: ConsoleProxySettings, store: NimbusStore, logger: Logger, optional: Bool = false,
+                validatePort: ConsolePortValidator? = nil) {
         self.settings = settings
         self.store = store
         self.logger = logger
         self.optional = optional
+        self.validatePort = validatePort
     }
 
     /// The bound port once listening (0 when it could not listen).
@@ -98,7 +111,7 @@ public final class ConsoleProxy: Service, Sendable {
         let ws = Router(context: ConsoleProxyContext.self)
         for path in ["/", "**"] {
             ws.ws(RouterPath(path), shouldUpgrade: { req, ctx in
-                guard try await self.admit(req, client: ctx.client) != nil else { return .dontUpgrade }
+                guard try await self.admit(req, client: ctx.client, askCompute: true) != nil else { return .dontUpgrade }
                 // Echo the `binary` subprotocol when offered (noVNC asks for it), as websockify does.
                 let offered = req.headers[.secWebSocketProtocol]?.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
                 return .upgrade(offered?.contains("binary") == true ? [.secWebSocketProtocol: "binary"] : [:])
@@ -130,8 +143,9 @@ public final class ConsoleProxy: Service, Sendable {
     }
 
     /// Nova's checks before any byte goes to the compute: a token (query or cookie) that is known, unexpired and
-    /// for this proxy's console type, and the Origin check. Nil (refused, logged) otherwise.
-    func admit(_ req: Request, client: String) async throws -> ConsoleAuthToken? {
+    /// for this proxy's console type, the Origin check and, before the upgrade (`askCompute`), the compute's word
+    /// that the port is still the instance's console. Nil (refused, logged) otherwise.
+    func admit(_ req: Request, client: String, askCompute: Bool = false) async throws -> ConsoleAuthToken? {
         var meta: Logger.Metadata = ["client": "\(client)", "console": "\(settings.kind.rawValue)"]
         guard let token = ConsoleRequestChecks.token(query: req.uri.query, cookie: req.headers[values: .cookie].joined(separator: "; ")) else {
             logger.info("console refused: no token", metadata: meta)
@@ -154,6 +168,17 @@ public final class ConsoleProxy: Service, Sendable {
                                                         allowedOrigins: settings.allowedOrigins) {
             logger.info("console refused: \(why)", metadata: meta)
             return nil
+        }
+        if askCompute, let validatePort {
+            do {
+                guard try await validatePort(t) else {
+                    logger.info("console refused: the port is no longer the instance's console", metadata: meta)
+                    return nil
+                }
+            } catch {
+                logger.info("console refused: the compute did not confirm the port: \(error)", metadata: meta)
+                return nil
+            }
         }
         return t
     }

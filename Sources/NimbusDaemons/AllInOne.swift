@@ -46,8 +46,8 @@ public final class AllInOne: Sendable {
         self.runtime = runtime
         store = try runtime.openStore(migrate: true)
         identityImage = try IdentityImageServices(runtime: runtime, store: store)
-        consoleProxies = try Self.consoleProxies(runtime, store: store)
         transport = try runtime.makeTransport()
+        consoleProxies = try Self.consoleProxies(runtime, store: store, transport: transport)
         let driver = CoreOptions.computeDriver.read(runtime.config)
         computeHosts = driver.hasPrefix("fake.") && fakeHosts > 0
             ? (1...fakeHosts).map { "fake-\($0)" } : [runtime.host]

@@ -36,6 +36,16 @@ enum WSConsoleClient {
             }
             return text
         }
+
+        /// Reads until the proxy closes the websocket (bounded in bytes), returning everything read.
+        mutating func untilClosed(max: Int = 1 << 20) async throws -> String {
+            var text = ""
+            while let frame = try await frames.next() {
+                text += String(buffer: frame.data)
+                guard text.utf8.count < max else { throw TestError("still open after \(max) bytes") }
+            }
+            return text
+        }
     }
 
     struct TestError: Error, CustomStringConvertible {

@@ -114,29 +114,3 @@ struct GuestError: Error, CustomStringConvertible {
     let description: String
     init(_ d: String) { description = d }
 }
-
-/// The built-in Image v2 API as the admin uses it: a token from the built-in identity, public images.
-struct ImageClient {
-    let base: String
-    let token: String
-
-    init(_ cloud: TestCloud) async throws {
-        let identity = await cloud.aio.identityImage.port("identity")
-        base = "http://127.0.0.1:\(await cloud.aio.identityImage.port("image"))"
-        let auth = #"{"auth": {"identity": {"methods": ["password"], "password": {"user": {"name": "admin", "domain": {"name": "Default"}, "password": "nimbus"}}}, "scope": {"project": {"name": "admin", "domain": {"name": "Default"}}}}}"#
-        let r = try await TestHTTP.send("POST", "http://127.0.0.1:\(identity)/v3/auth/tokens", body: Data(auth.utf8))
-        token = try #require(r.header("X-Subject-Token"))
-    }
-
-    /// Creates a public image with these fields, uploads `data`, returns the id once it is active.
-    func upload(_ fields: [String: String], _ data: Data) async throws -> String {
-        let fields = fields.merging(["visibility": "public"]) { a, _ in a }
-        let r1 = try await TestHTTP.send("POST", base + "/v2/images", body: fields, headers: ["X-Auth-Token": token])
-        try #require(r1.status == 201, "\(String(decoding: r1.raw, as: UTF8.self))")
-        let id = try #require(r1["id"] as? String)
-        let r2 = try await TestHTTP.send("PUT", base + "/v2/images/\(id)/file", body: data,
-                                         headers: ["X-Auth-Token": token, "Content-Type": "application/octet-stream"])
-        try #require(r2.status == 204)
-        return id
-    }
-}

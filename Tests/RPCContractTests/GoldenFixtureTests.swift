@@ -24,7 +24,7 @@ import Testing
             "pause_instance", "unpause_instance", "suspend_instance", "resume_instance", "get_console_output", "get_host_uptime",
             "prep_resize", "resize_instance", "finish_resize", "confirm_resize", "revert_resize", "finish_revert_resize",
             "rebuild_instance", "rescue_instance", "unrescue_instance", "trigger_crash_dump",
-            "get_vnc_console", "get_serial_console",
+            "get_vnc_console", "get_serial_console", "validate_console_port",
         ],
     ]
 
@@ -115,6 +115,8 @@ import Testing
                                 reply: Samples.vncConsole)
         try GoldenFixture.check(C.getSerialConsole, args: ConsoleRequest(instance: Samples.instance, consoleType: "serial"),
                                 reply: Samples.serialConsole)
+        try GoldenFixture.check(C.validateConsolePort, args: ConsolePortCheck(instance: Samples.instance, port: 5901,
+                                                                               consoleType: "novnc"), reply: true)
     }
 
     /// The check itself: a stored fixture whose field was renamed (as if the type had changed) fails, naming the

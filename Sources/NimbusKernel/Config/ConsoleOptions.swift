@@ -31,12 +31,15 @@ public enum ConsoleOptions {
                                                          default: 6083, help: "Port nimbus serialproxy listens on.")
     public static let tokenTTL = TypedOption<Int>("consoleauth", "token_ttl", default: 600,
                                                   help: "Seconds a console token stays valid (reusable until then).")
+    public static let enforceSessionTimeout = TypedOption<Bool>(
+        "consoleauth", "enforce_session_timeout", default: false,
+        help: "Close a console session when its token expires (otherwise it lasts until either side closes).")
     public static let allowedOrigins = TypedOption<[String]?>(
         "console", "allowed_origins", help: "Extra hostnames accepted in a console websocket's Origin header.")
 
     public static let all: [ConfigOption] = ([
         vncEnabled, vncProxyClientAddress, novncproxyBaseURL, novncproxyHost, novncproxyPort, novncWebRoot,
         serialEnabled, serialBaseURL, serialProxyClientAddress, serialPortRange, serialproxyHost, serialproxyPort,
-        tokenTTL, allowedOrigins,
+        tokenTTL, enforceSessionTimeout, allowedOrigins,
     ] as [any AnyTypedOption]).map(\.declaration)
 }
