@@ -52,7 +52,7 @@ let package = Package(
         .target(
             name: "NimbusStore",
             dependencies: [
-                "NimbusKernel",
+                "NimbusKernel", "MetadataDocuments",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),  // console tokens are kept as SHA-256
                 .product(name: "Logging", package: "swift-log"),
@@ -70,7 +70,7 @@ let package = Package(
         // client). Services import these, never one another.
         .target(name: "SchedulerRPC", dependencies: ["NimbusKernel", "NimbusRPC"]),
         .target(name: "ConductorRPC", dependencies: ["NimbusKernel", "NimbusRPC"]),
-        .target(name: "ComputeRPC", dependencies: ["NimbusKernel", "NimbusRPC"]),
+        .target(name: "ComputeRPC", dependencies: ["NimbusKernel", "NimbusRPC", "MetadataDocuments"]),
         // Nova's side of the Networking v2.0 API: an HTTP client and a Keystone password login (like a contract
         // module: the API and conductor talk to the networking service through it, never through its store).
         .target(name: "NeutronClient", dependencies: ["NimbusKernel", "NimbusJSON"]),
@@ -86,6 +86,7 @@ let package = Package(
             name: "NimbusConductor",
             dependencies: [
                 "NimbusKernel", "NimbusStore", "NimbusRPC", "ConductorRPC", "SchedulerRPC", "ComputeRPC", "NeutronClient", "NimbusJSON",
+                "MetadataDocuments",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
@@ -93,7 +94,7 @@ let package = Package(
         .target(
             name: "NimbusCompute",
             dependencies: [
-                "NimbusKernel", "NimbusRPC", "ComputeRPC", "ConductorRPC",
+                "NimbusKernel", "NimbusRPC", "ComputeRPC", "ConductorRPC", "MetadataDocuments",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -152,6 +153,22 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        // Metadata documents (OpenStack and EC2 trees) from plain values: one source for the metadata service and
+        // the config drive.
+        .target(name: "MetadataDocuments", dependencies: ["NimbusKernel", "NimbusJSON"]),
+        // nimbus metadata (nova-api-metadata): identifies the guest, serves MetadataDocuments.
+        .target(
+            name: "NimbusMetadata",
+            dependencies: [
+                "NimbusKernel", "NimbusStore", "MetadataDocuments",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         // Console proxies (nimbus novncproxy / serialproxy): websocket to the compute's VNC or serial TCP port.
         .target(
             name: "NimbusConsole",
@@ -171,7 +188,7 @@ let package = Package(
             dependencies: [
                 "NimbusKernel", "NimbusStore", "NimbusRPC", "NimbusScheduler", "NimbusConductor",
                 "NimbusCompute", "NimbusAPI", "NimbusIdentity", "NimbusImage", "NimbusNetwork", "SchedulerRPC", "ConductorRPC",
-                "ComputeRPC", "NeutronClient", "NimbusConsole",
+                "ComputeRPC", "NeutronClient", "NimbusConsole", "NimbusMetadata", "MetadataDocuments",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -282,6 +299,11 @@ let package = Package(
             dependencies: ["NimbusKernel", "NimbusKernelTestKit", "NimbusStore", "NimbusNetwork",
                            .product(name: "Logging", package: "swift-log"),
                            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")]
+        ),
+        .testTarget(
+            name: "MetadataTests",
+            dependencies: ["NimbusKernel", "NimbusKernelTestKit", "NimbusStore", "NimbusMetadata", "MetadataDocuments",
+                           "NimbusJSON", .product(name: "Logging", package: "swift-log")]
         ),
         // The one test cloud (an all-in-one over real HTTP) of ComputeAPITests and EndToEndTests.
         .target(
