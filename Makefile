@@ -1,7 +1,8 @@
 # Two commands for a newcomer: `make run` and `make test`.
 SWIFT ?= swift
 BUILD_FLAGS := --explicit-target-dependency-import-check error
-DEB_PACKAGES := libsqlite3-dev libzmq3-dev libvirt-dev pkg-config
+# genisoimage: the compute builds config drives with it (`[DEFAULT] mkisofs_cmd`); isoinfo (same package) reads them in tests.
+DEB_PACKAGES := libsqlite3-dev libzmq3-dev libvirt-dev pkg-config genisoimage
 # The real-QEMU guest test needs a libvirt daemon, QEMU and the tools that build its tiny guest.
 DEB_TEST_PACKAGES := libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients qemu-system-x86 qemu-utils \
 	busybox-static cpio sqlite3
