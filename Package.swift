@@ -54,7 +54,7 @@ let package = Package(
         .target(
             name: "NimbusStore",
             dependencies: [
-                "NimbusKernel",
+                "NimbusKernel", "MetadataDocuments",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),  // console tokens are kept as SHA-256
                 .product(name: "Logging", package: "swift-log"),
@@ -80,7 +80,7 @@ let package = Package(
         // client). Services import these, never one another.
         .target(name: "SchedulerRPC", dependencies: ["NimbusKernel", "NimbusRPC"]),
         .target(name: "ConductorRPC", dependencies: ["NimbusKernel", "NimbusRPC"]),
-        .target(name: "ComputeRPC", dependencies: ["NimbusKernel", "NimbusRPC"]),
+        .target(name: "ComputeRPC", dependencies: ["NimbusKernel", "NimbusRPC", "MetadataDocuments"]),
         // Nova's side of the Networking v2.0 API: an HTTP client and a Keystone password login (like a contract
         // module: the API and conductor talk to the networking service through it, never through its store).
         .target(name: "NeutronClient", dependencies: ["NimbusKernel", "NimbusJSON"]),
@@ -96,6 +96,7 @@ let package = Package(
             name: "NimbusConductor",
             dependencies: [
                 "NimbusKernel", "NimbusStore", "NimbusRPC", "ConductorRPC", "SchedulerRPC", "ComputeRPC", "NeutronClient", "NimbusJSON",
+                "MetadataDocuments",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
@@ -103,7 +104,7 @@ let package = Package(
         .target(
             name: "NimbusCompute",
             dependencies: [
-                "NimbusKernel", "NimbusRPC", "ComputeRPC", "ConductorRPC",
+                "NimbusKernel", "NimbusRPC", "ComputeRPC", "ConductorRPC", "MetadataDocuments",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -162,6 +163,22 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        // Metadata documents (OpenStack and EC2 trees) from plain values: one source for the metadata service and
+        // the config drive.
+        .target(name: "MetadataDocuments", dependencies: ["NimbusKernel", "NimbusJSON"]),
+        // nimbus metadata (nova-api-metadata): identifies the guest, serves MetadataDocuments.
+        .target(
+            name: "NimbusMetadata",
+            dependencies: [
+                "NimbusKernel", "NimbusStore", "MetadataDocuments",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         // Console proxies (nimbus novncproxy / serialproxy): websocket to the compute's VNC or serial TCP port.
         .target(
             name: "NimbusConsole",
@@ -181,7 +198,7 @@ let package = Package(
             dependencies: [
                 "NimbusKernel", "NimbusStore", "NimbusRPC", "NimbusScheduler", "NimbusConductor",
                 "NimbusCompute", "NimbusAPI", "NimbusIdentity", "NimbusImage", "NimbusNetwork", "SchedulerRPC", "ConductorRPC",
-                "ComputeRPC", "NeutronClient", "NimbusConsole", "NimbusStorePostgres",
+                "ComputeRPC", "NeutronClient", "NimbusConsole", "NimbusStorePostgres", "NimbusMetadata", "MetadataDocuments",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -294,6 +311,11 @@ let package = Package(
             dependencies: ["NimbusKernel", "NimbusKernelTestKit", "NimbusStore", "NimbusNetwork",
                            .product(name: "Logging", package: "swift-log"),
                            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")]
+        ),
+        .testTarget(
+            name: "MetadataTests",
+            dependencies: ["NimbusKernel", "NimbusKernelTestKit", "NimbusStore", "NimbusMetadata", "MetadataDocuments",
+                           "NimbusJSON", .product(name: "Logging", package: "swift-log")]
         ),
         // The one test cloud (an all-in-one over real HTTP) of ComputeAPITests and EndToEndTests.
         .target(

@@ -1,20 +1,27 @@
 #!/usr/bin/env bash
 # Builds a tiny guest for the real-QEMU test: a Debian cloud kernel and a busybox initramfs whose /init
 # prints a line to the serial console and waits. Output: $1/vmlinuz and $1/initrd.gz. Cached: a second run
-# with both files present does nothing.
+# with both files present and built by this version of the script does nothing.
 set -euo pipefail
 out=${1:?usage: build-test-guest.sh OUTDIR}
 mkdir -p "$out"
-[ -s "$out/vmlinuz" ] && [ -s "$out/initrd.gz" ] && exit 0
+stamp=$(sha256sum "$0" | cut -d' ' -f1)
+[ -s "$out/vmlinuz" ] && [ -s "$out/initrd.gz" ] && [ "$(cat "$out/stamp" 2>/dev/null)" = "$stamp" ] && exit 0
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cd "$work"
 pkg=$(apt-cache depends linux-image-cloud-amd64 | awk '/Depends: linux-image-/ {print $2; exit}')
 apt-get download -q "$pkg" >/dev/null
 dpkg -x ./*.deb kernel
-cp kernel/boot/vmlinuz-* "$out/vmlinuz"
 mkdir -p root/bin root/proc root/sys root/dev
 cp /bin/busybox root/bin/busybox
+# --- config drive (issue 13): the IDE cdrom and ISO 9660 modules, in load order (no modprobe in the guest) ---
+mkdir -p root/lib/modules
+for m in drivers/scsi/scsi_common drivers/scsi/scsi_mod drivers/ata/libata drivers/ata/ata_piix drivers/cdrom/cdrom \
+         drivers/scsi/sr_mod fs/isofs/isofs; do
+  cp kernel/lib/modules/*/kernel/$m.ko root/lib/modules/
+done
+# --- end config drive ---
 cat > root/init <<'INIT'
 #!/bin/busybox sh
 /bin/busybox mount -t proc proc /proc
@@ -24,8 +31,27 @@ echo "NIMBUS-GUEST-UP $(/bin/busybox uname -r)" > /dev/ttyS0
 # is connected, so a console opened after boot would never see the line above. Repeat it every 2 s.
 ( n=0; while true; do n=$((n + 1)); /bin/busybox sleep 2; echo "NIMBUS-GUEST-UP again $n" > /dev/ttyS0; done ) &
 # <<< serial console marker
+# --- config drive (issue 13): mount the drive labelled config-2 and print what cloud-init would read ---
+for m in scsi_common scsi_mod libata ata_piix cdrom sr_mod isofs; do /bin/busybox insmod /lib/modules/$m.ko 2>/dev/null; done
+cd=""
+for _ in 1 2 3 4 5; do cd=$(/bin/busybox findfs LABEL=config-2 2>/dev/null) && break; /bin/busybox sleep 1; done
+if [ -n "$cd" ] && /bin/busybox mkdir -p /mnt/config && /bin/busybox mount -t iso9660 -o ro "$cd" /mnt/config; then
+  {
+    echo "NIMBUS-CONFIG-DRIVE $cd"
+    echo "NIMBUS-CD-META $(/bin/busybox cat /mnt/config/openstack/latest/meta_data.json)"
+    echo "NIMBUS-CD-USERDATA-BEGIN"
+    /bin/busybox cat /mnt/config/openstack/latest/user_data 2>/dev/null
+    echo "NIMBUS-CD-USERDATA-END"
+  } > /dev/ttyS0
+fi
+# --- end config drive ---
 while true; do /bin/busybox sleep 3600; done
 INIT
 chmod +x root/init
-(cd root && find . | cpio -o -H newc --quiet | gzip -9 > "$out/initrd.gz")
-chmod 0644 "$out/vmlinuz" "$out/initrd.gz"
+(cd root && find . | cpio -o -H newc --quiet | gzip -9 > "$out/initrd.gz.new")
+cp kernel/boot/vmlinuz-* "$out/vmlinuz.new"
+chmod 0644 "$out/vmlinuz.new" "$out/initrd.gz.new"
+# Renamed into place: another test process may be reading the previous guest.
+mv -f "$out/vmlinuz.new" "$out/vmlinuz"
+mv -f "$out/initrd.gz.new" "$out/initrd.gz"
+echo "$stamp" > "$out/stamp"

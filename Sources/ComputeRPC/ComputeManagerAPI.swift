@@ -1,4 +1,5 @@
 import Foundation
+import MetadataDocuments
 import NimbusKernel
 import NimbusRPC
 
@@ -79,9 +80,13 @@ public struct BuildInstanceRequest: Codable, Sendable, Hashable {
     public var attempt: Int
     /// False when rescheduling is off (max_attempts = 1): a failure goes straight to ERROR.
     public var retryEnabled: Bool
+    /// The documents of the instance's config drive when it gets one (`config_drive` or `force_config_drive`);
+    /// absent otherwise, so the wire form of a build without a drive is unchanged.
+    public var configDrive: MetadataSource?
 
     public init(instance: InstanceRecord, spec: RequestSpec, selection: Selection, alternates: [Selection],
-                attempt: Int, retryEnabled: Bool) {
+                attempt: Int, retryEnabled: Bool, configDrive: MetadataSource? = nil) {
+        self.configDrive = configDrive
         self.instance = instance
         self.spec = spec
         self.selection = selection

@@ -24,6 +24,8 @@ struct ServerCreateRequest {
     var tags: [String] = []
     var hostname: String?
     var adminPass: String?
+    /// `config_drive: true`: the guest gets a config-2 drive (stored on the instance, read by the conductor).
+    var configDrive = false
     var accessIPv4: String?
     var accessIPv6: String?
     /// `networks`: absent (before 2.37), "none", "auto" or a list (see ServerNetworks).
@@ -127,7 +129,7 @@ struct ServerCreateRequest {
         securityGroups = (server["security_groups"]?.array ?? []).compactMap {
             $0["name"]?.string?.trimmingCharacters(in: .whitespaces)
         }
-        _ = try server.bool("config_drive")
+        configDrive = try server.bool("config_drive") ?? false
         if let legacy = server["block_device_mapping"] {
             guard let items = legacy.array else { throw Fields.invalid("block_device_mapping", legacy, "is not of type 'array'") }
             for item in items {

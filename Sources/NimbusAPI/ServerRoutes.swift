@@ -119,6 +119,7 @@ extension ComputeAPI {
         for n in nics.indices { nics[n].securityGroupIDs = groups }
         var fields = ServerAPIFields(description: p.description, tags: p.tags)
         fields.hostname = p.hostname
+        fields.configDrive = p.configDrive
         (fields.accessIPv4, fields.accessIPv6) = (p.accessIPv4, p.accessIPv6)
         try await Self.mapped {
             try await store.createServers(instances, fields: fields, spec: spec, requestID: requestID, group: group,

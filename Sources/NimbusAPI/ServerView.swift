@@ -122,7 +122,7 @@ enum ServerView {
         o.put("OS-DCF:diskConfig", "MANUAL"); o.put("progress", 0)
         let full = !v.updateView
         if full {
-            o.put("OS-EXT-AZ:availability_zone", availabilityZone(i, v)); o.put("config_drive", "")
+            o.put("OS-EXT-AZ:availability_zone", availabilityZone(i, v)); o.put("config_drive", s.fields.configDrive ? "True" : "")
             o.put("key_name", optional: i.keyName)
             o.put("OS-SRV-USG:launched_at", time: i.launchedAt, fraction: true)
             o.put("OS-SRV-USG:terminated_at", time: i.terminatedAt, fraction: true)

@@ -18,10 +18,12 @@ public struct ComputeManager: Sendable {
     let images: ImageCache
     let logger: Logger
     let consoles: ConsoleSettings
+    let configDrives: ConfigDriveSettings
 
     init(host: String, driver: any VirtDriver, conductor: ConductorClient, peers: ComputeRPCClient,
          maxConcurrentBuilds: Int, imageCacheDirectory: String, logger: Logger,
-         consoles: ConsoleSettings = ConsoleSettings()) {
+         consoles: ConsoleSettings = ConsoleSettings(), configDrives: ConfigDriveSettings = ConfigDriveSettings()) {
+        self.configDrives = configDrives
         self.host = host
         self.driver = driver
         self.conductor = conductor
@@ -78,7 +80,9 @@ public struct ComputeManager: Sendable {
                 instance = try await conductor.update(uuid, InstanceUpdate(taskState: .some(next),
                                                                            expectedTaskStates: [expected]))
             }
-            try await driver.spawn(try await spawnRequest(instance, req.spec))
+            var spawn = try await spawnRequest(instance, req.spec)
+            if let source = req.configDrive { spawn.configDrivePath = try await makeConfigDrive(source) }
+            try await driver.spawn(spawn)
             let info = try await driver.instanceInfo(instance)
             try await conductor.update(uuid, InstanceUpdate(
                 vmState: .active, taskState: .some(nil), powerState: info.powerState, launchedAt: Date(),
@@ -119,6 +123,7 @@ public struct ComputeManager: Sendable {
         let uuid = req.instance.uuid
         logger.warning("build failed on \(host): \(error)", metadata: ["instance": "\(uuid)"])
         try? await driver.destroy(instance)
+        removeConfigDrive(uuid)
         try? await conductor.buildResult(node: req.selection.nodename, success: false)
         Counter(label: "nimbus_compute_builds_total", dimensions: [("result", "failure")]).increment()
         await recordEvent(uuid, started: started, result: "Error", traceback: "\(error)")
@@ -189,6 +194,7 @@ public struct ComputeManager: Sendable {
 
     func terminate(_ instance: InstanceRecord) async throws {
         try await driver.destroy(instance)
+        removeConfigDrive(instance.uuid)
         try await conductor.destroyed(instance.uuid)
     }
 }

@@ -44,7 +44,8 @@ public final class ComputeService: Service, Sendable {
                                       maxConcurrentBuilds: try ComputeOptions.maxConcurrentBuilds.read(config),
                                       imageCacheDirectory: (CoreOptions.statePath.read(config)
                                           as NSString).appendingPathComponent("image-cache"),
-                                      logger: logger, consoles: try ConsoleSettings(config, host: host))
+                                      logger: logger, consoles: try ConsoleSettings(config, host: host),
+                                      configDrives: try ConfigDriveSettings(config))
         self.logger = logger
         self.rpcEndpoint = rpcEndpoint
         self.rpcPublicKey = rpcPublicKey

@@ -1,6 +1,7 @@
 import ComputeRPC
 import ConductorRPC
 import Foundation
+import MetadataDocuments
 import NeutronClient
 import Logging
 import NimbusKernel
@@ -27,6 +28,9 @@ public struct ConductorManager: Sendable {
     public var imageDataDirectory: String?
     /// The Networking API: ports of a build are bound to its host before the compute gets it (ConductorNetworks).
     public var neutron: NeutronClient?
+    /// `[DEFAULT] force_config_drive` and `[api] dhcp_domain`: the conductor gives the compute the drive's documents.
+    let forceConfigDrive: Bool
+    let dhcpDomain: String
     /// This process: builds it drives are owned by `conductor:<incarnation>` in the store (see BuildRecovery).
     public let incarnation = UUID()
     var owner: String { NimbusStore.conductorOwner(incarnation) }
@@ -39,6 +43,8 @@ public struct ConductorManager: Sendable {
         self.compute = try ComputeRPCClient(transport: transport, config: config, timeout: timeout)
         self.maxAttempts = max(1, try CoreOptions.maxAttempts.read(config))
         self.resizeConfirmWindow = try ConductorOptions.resizeConfirmWindow.read(config)
+        self.forceConfigDrive = try ConfigDriveOptions.forceConfigDrive.read(config)
+        self.dhcpDomain = ConfigDriveOptions.dhcpDomain.read(config)
         self.logger = logger
     }
 
@@ -161,7 +167,7 @@ public struct ConductorManager: Sendable {
         await bindPorts(uuid, host: first.host, availabilityZone: instance.availabilityZone)
         let req = BuildInstanceRequest(instance: instance, spec: spec, selection: first,
                                        alternates: Array(hosts.dropFirst()), attempt: attempt,
-                                       retryEnabled: maxAttempts > 1)
+                                       retryEnabled: maxAttempts > 1, configDrive: await configDrive(uuid))
         do {
             try await compute.prepare(server: first.host).cast(ComputeManagerAPI.buildAndRunInstance, req)
         } catch {

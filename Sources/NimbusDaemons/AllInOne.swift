@@ -8,6 +8,7 @@ import NimbusConsole
 import NimbusConductor
 import NimbusImage
 import NimbusKernel
+import NimbusMetadata
 import NimbusRPC
 import NimbusScheduler
 import NimbusStore
@@ -32,6 +33,8 @@ public final class AllInOne: Sendable {
     public var tokenValidator: any TokenValidator { identityImage.validator }
     /// `nimbus novncproxy` / `serialproxy` in this process (see ConsoleProxyCommands).
     let consoleProxies: [ConsoleProxy]
+    /// `nimbus metadata` in this process when `enabled_apis` lists it (see MetadataCommands).
+    let metadata: MetadataServer?
     private let state = Mutex(State())
 
     struct State {
@@ -46,6 +49,7 @@ public final class AllInOne: Sendable {
         self.runtime = runtime
         store = try runtime.openStore(migrate: true)
         identityImage = try IdentityImageServices(runtime: runtime, store: store)
+        metadata = try Self.metadataServer(runtime, store: store)
         transport = try runtime.makeTransport()
         consoleProxies = try Self.consoleProxies(runtime, store: store, transport: transport)
         let driver = CoreOptions.computeDriver.read(runtime.config)
@@ -134,6 +138,7 @@ public final class AllInOne: Sendable {
                                                            host: runtime.host))]
                 + heartbeats.map { .init(service: $0) }
                 + consoleProxies.map { .init(service: $0) }
+                + (metadata.map { [.init(service: $0)] } ?? [])
                 + (directory.map { [.init(service: DirectoryRefresher(directory: $0, logger: log))] } ?? []),
             gracefulShutdownSignals: handleSignals ? [.sigterm, .sigint] : [], logger: log))
         try await group.run()

@@ -7,7 +7,7 @@ import NimbusStore
 /// `nimbus bench scheduler`: times `select_destinations` (default filters, every weigher, claims included)
 /// on a scratch store of fake nodes, for each host count × request size, and prints throughput and latency.
 struct BenchCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "bench", subcommands: [Scheduler.self, API.self])
+    static let configuration = CommandConfiguration(commandName: "bench", subcommands: [Scheduler.self, API.self, Metadata.self])
 
     struct Scheduler: AsyncParsableCommand {
         static let configuration = CommandConfiguration(

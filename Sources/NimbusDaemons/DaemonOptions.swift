@@ -5,6 +5,8 @@ import NimbusCompute
 import NimbusConductor
 import NimbusIdentity
 import NimbusImage
+import NimbusMetadata
+import MetadataDocuments
 import NimbusKernel
 import NeutronClient
 import NimbusNetwork
@@ -33,7 +35,7 @@ extension NimbusRuntime {
     public static func declaredOptions(_ registry: PluginRegistry) -> [ConfigOption] {
         registry.allOptions + APIOptions.all + ComputeOptions.all + SchedulerOptions.all + IdentityOptions.all
             + ImageOptions.all + NetworkOptions.all + NeutronClientOptions.all + DaemonOptions.all + ConductorOptions.all
-            + ConsoleOptions.all
+            + ConsoleOptions.all + MetadataOptions.all + ConfigDriveOptions.all
     }
 }
 

@@ -32,7 +32,7 @@ struct NimbusCommand: AsyncParsableCommand {
         commandName: "nimbus",
         abstract: "Nimbus: an OpenStack Nova-compatible compute controller.",
         subcommands: [AllInOneCommand.self, APICommand.self, SchedulerCommand.self, ConductorCommand.self,
-                      ComputeCommand.self, NoVNCProxyCommand.self, SerialProxyCommand.self, ManageCommand.self,
+                      ComputeCommand.self, NoVNCProxyCommand.self, SerialProxyCommand.self, MetadataCommand.self, ManageCommand.self,
                       BenchCommand.self])
 }
 

@@ -15,6 +15,8 @@ public struct ServerAPIFields: Sendable, Hashable {
     /// Nova's `accessIPv4` / `accessIPv6` (canonical text, or nil when never set).
     public var accessIPv4: String?
     public var accessIPv6: String?
+    /// `config_drive: true` at create, or `force_config_drive` when it was built (Nova's `instance.config_drive`).
+    public var configDrive = false
 
     public init(lockedBy: String? = nil, lockedReason: String? = nil, description: String? = nil,
                 hostname: String? = nil, tags: [String] = []) {
@@ -118,8 +120,8 @@ extension NimbusStore {
                     INSERT INTO instances (uuid, display_name, project_id, user_id, flavor, image_ref, vm_state,
                       task_state, power_state, host, node, availability_zone, reservation_id, launch_index, key_name,
                       metadata, user_data, created_at, updated_at, description, hostname, tags, access_ip_v4,
-                      access_ip_v6)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                      access_ip_v6, config_drive)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """).execute(arguments: [i.uuid.db, i.name, i.projectID, i.userID, try JSONColumn.encode(i.flavor),
                                              i.imageRef, i.vmState.rawValue, i.taskState?.rawValue,
                                              i.powerState.rawValue, i.host, i.node, i.availabilityZone,
@@ -127,7 +129,7 @@ extension NimbusStore {
                                              try JSONColumn.encode(i.metadata), i.userData, i.createdAt.dbValue,
                                              i.createdAt.dbValue, fields.description,
                                              Self.hostname(i.name, index: instances.count > 1 ? i.launchIndex + 1 : nil),
-                                             tags, fields.accessIPv4, fields.accessIPv6])
+                                             tags, fields.accessIPv4, fields.accessIPv6, fields.configDrive])
                 try db.cachedStatement(sql: "INSERT INTO request_specs (instance_uuid, spec) VALUES (?, ?)")
                     .execute(arguments: [i.uuid.db, specJSON])
                 try db.cachedStatement(sql: """
@@ -171,7 +173,8 @@ extension NimbusStore {
           power_state, host, node, availability_zone, reservation_id, launch_index, key_name, metadata, user_data,
           created_at, updated_at, launched_at, terminated_at, deleted_at, locked_by, locked_reason, description,
           hostname, tags, json_extract(r.spec, '$.schedulerHints') AS hints, access_ip_v4, access_ip_v6,
-          (SELECT ic.network_info FROM instance_info_caches ic WHERE ic.instance_uuid = instances.uuid) AS vifs
+          (SELECT ic.network_info FROM instance_info_caches ic WHERE ic.instance_uuid = instances.uuid) AS vifs,
+          instances.config_drive
         FROM instances LEFT JOIN request_specs r ON r.instance_uuid = instances.uuid
         """
 
@@ -201,6 +204,7 @@ extension NimbusStore {
             tags: try FlatJSON.stringArray(tagsJSON) ?? JSONColumn.decode([String].self, tagsJSON))
         fields.accessIPv4 = row[28]
         fields.accessIPv6 = row[29]
+        fields.configDrive = row[31]
         if let hints = row[27] as String?, hints != "{}" {
             fields.schedulerHints = FlatJSON.stringListDictionary(hints)
                 ?? (try? JSONColumn.decode([String: [String]].self, hints)) ?? [:]

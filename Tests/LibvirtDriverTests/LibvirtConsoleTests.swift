@@ -54,3 +54,20 @@ import Testing
         #expect(!x.contains(#"<serial type="file">"#))
     }
 }
+
+/// The config drive as Nova attaches an ISO: a read-only cdrom on ide (pc machine type).
+@Suite struct LibvirtConfigDriveTests {
+    @Test func theConfigDriveIsAReadOnlyCdrom() async throws {
+        let d = try libvirtDriver()
+        let i = Make.instance("cd-\(UUID().uuidString.prefix(6))", flavor: Make.flavor(vcpus: 1, ram: 128, disk: 0))
+        try await d.spawn(SpawnRequest(instance: i, configDrivePath: "/var/lib/nimbus/x/disk.config"))
+        let live = try #require(try await d.liveXML(i)).xmlString
+        #expect(live.contains(#"device="cdrom""#) && live.contains("/var/lib/nimbus/x/disk.config"), "\(live)")
+        #expect(live.contains(#"bus="ide""#) && live.contains("<readonly"), "\(live)")
+        try await d.destroy(i)
+        let j = Make.instance("nocd-\(UUID().uuidString.prefix(6))", flavor: Make.flavor(vcpus: 1, ram: 128, disk: 0))
+        try await d.spawn(SpawnRequest(instance: j))
+        #expect(try #require(try await d.liveXML(j)).xmlString.contains("cdrom") == false)
+        try await d.destroy(j)
+    }
+}

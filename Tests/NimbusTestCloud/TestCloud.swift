@@ -45,6 +45,7 @@ public final class TestCloud: StoppableHarness {
             // Console proxies on free ports: tests run clouds side by side.
             "vnc.novncproxy_host": "127.0.0.1", "vnc.novncproxy_port": "0",
             "serial_console.serialproxy_host": "127.0.0.1", "serial_console.serialproxy_port": "0",
+            "DEFAULT.metadata_listen": "127.0.0.1", "DEFAULT.metadata_listen_port": "0",
         ]
         settings.merge(overrides) { _, new in new }
         var logger = Logger(label: "nimbus-tests")

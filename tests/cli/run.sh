@@ -16,13 +16,15 @@ NIMBUS="${NIMBUS:-$(swift build --show-bin-path)/nimbus}"
 
 STATE="$(mktemp -d /tmp/nimbus-cli.XXXXXX)"
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-CPORT=$(free_port); IPORT=$(free_port); GPORT=$(free_port); NPORT=$(free_port); VPORT=$(free_port); SPORT=$(free_port)
+CPORT=$(free_port); IPORT=$(free_port); GPORT=$(free_port); NPORT=$(free_port); VPORT=$(free_port); SPORT=$(free_port); MPORT=$(free_port)
 cat > "$STATE/nimbus.conf" <<EOF
 [DEFAULT]
 state_path = $STATE
 osapi_compute_listen = 127.0.0.1
 osapi_compute_listen_port = $CPORT
 report_interval = 1
+metadata_listen = 127.0.0.1
+metadata_listen_port = $MPORT
 [api]
 auth_strategy = keystone
 [identity]
@@ -210,6 +212,17 @@ expect "port list --server" "10\.0\.0\.50" "$OS" port list --server nvm2
 step "server delete (on a network) --wait" "$OS" server delete --wait nvm1 nvm2
 step "port delete" "$OS" port delete p1
 step "network delete" "$OS" network delete net1
+
+# Config drive, user data and key pair at create (issue 13); the all-in-one also serves the metadata service.
+printf '#cloud-config\nruncmd: [echo cli]\n' > "$STATE/user-data"
+step "server create --user-data --key-name --config-drive True --wait" "$OS" server create --flavor m1.tiny \
+  --image cirros --nic none --user-data "$STATE/user-data" --key-name k1 --config-drive True --wait cdvm
+expect "server show config_drive" "^True$" field cdvm config_drive
+expect "server show key_name" "^k1$" field cdvm key_name
+expect "server show user_data" "$(base64 -w0 "$STATE/user-data")" "$OS" server show cdvm
+expect "console log shows the config drive" "Config drive: .*disk\.config" "$OS" console log show cdvm
+step "server delete cdvm --wait" "$OS" server delete --wait cdvm
+expect "metadata service version list" "^2009-04-04$" curl -s "http://127.0.0.1:$MPORT/"
 
 # A member of a second project: 404 on the first project's server, 403 on admin APIs.
 AA1=$(field aa1 id)

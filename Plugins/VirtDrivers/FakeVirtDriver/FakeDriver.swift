@@ -87,6 +87,12 @@ public actor FakeDriver: VirtDriver, ConsoleOutputDriver, PausableDriver, Suspen
             guard let size else { throw VirtDriverError.spawnFailed("image file \(path) is missing") }
             boot.append("Image file: \(size) bytes")
         }
+        if let drive = request.configDrivePath {
+            // Recorded where the tests can read it (console output): a real hypervisor would attach the file.
+            let size = (try? FileManager.default.attributesOfItem(atPath: drive)[.size] as? NSNumber)?.intValue
+            guard let size else { throw VirtDriverError.spawnFailed("config drive \(drive) is missing") }
+            boot.append("Config drive: \(drive) (\(size) bytes)")
+        }
         boot.append("\(request.instance.name) login:")
         guests[id] = Guest(instance: request.instance, state: .running, console: boot)
     }

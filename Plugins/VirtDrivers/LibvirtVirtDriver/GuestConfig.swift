@@ -28,6 +28,8 @@ struct GuestConfig: Sendable {
     var ramdisk: String?
     var commandLine: String?
     var cpuMode: String?
+    /// The config drive (ISO 9660), attached as a read-only cdrom.
+    var configDrivePath: String?
 
     struct SerialTCP: Sendable, Hashable {
         var host: String
@@ -51,6 +53,15 @@ struct GuestConfig: Sendable {
                 XMLNode("driver", [("name", "qemu"), ("type", diskFormat), ("cache", diskCache)]),
                 XMLNode("source", [("file", diskPath)]),
                 XMLNode("target", [("dev", "vda"), ("bus", "virtio")]),
+            ]))
+        }
+        if let configDrivePath {
+            // Nova's get_config_drive_type: an ISO is a cdrom, on ide for the default (pc) machine type we boot.
+            devices.append(XMLNode("disk", [("type", "file"), ("device", "cdrom")], [
+                XMLNode("driver", [("name", "qemu"), ("type", "raw")]),
+                XMLNode("source", [("file", configDrivePath)]),
+                XMLNode("target", [("dev", "hda"), ("bus", "ide")]),
+                XMLNode("readonly"),
             ]))
         }
         switch network {

@@ -113,6 +113,14 @@ public final class LibvirtDriver: VirtDriver, ConsoleOutputDriver, PausableDrive
                     guest.diskFormat = disk.format
                     guest.diskCache = disk.cache
                 }
+                if let drive = request.configDrivePath {  // Nova's <instance dir>/disk.config
+                    let copy = (dir as NSString).appendingPathComponent("disk.config")
+                    try? FileManager.default.removeItem(atPath: copy)
+                    try FileManager.default.copyItem(atPath: drive, toPath: copy)
+                    guest.configDrivePath = copy
+                }
+            } else {
+                guest.configDrivePath = request.configDrivePath
             }
             let xml = guest.xml()
             try await connection.perform { conn in

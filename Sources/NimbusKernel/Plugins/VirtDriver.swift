@@ -44,10 +44,13 @@ public struct SpawnRequest: Codable, Sendable, Hashable {
     public var kernelPath: String?
     public var ramdiskPath: String?
     public var imageProperties: [String: String]
+    /// The config drive the compute built (an ISO 9660 image labelled config-2), to attach as a read-only cdrom.
+    public var configDrivePath: String?
 
     public init(instance: InstanceRecord, imagePath: String? = nil, kernelPath: String? = nil,
-                ramdiskPath: String? = nil, imageProperties: [String: String] = [:]) {
+                ramdiskPath: String? = nil, imageProperties: [String: String] = [:], configDrivePath: String? = nil) {
         self.instance = instance
+        self.configDrivePath = configDrivePath
         self.imagePath = imagePath
         self.kernelPath = kernelPath
         self.ramdiskPath = ramdiskPath
