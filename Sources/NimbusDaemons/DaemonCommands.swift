@@ -96,9 +96,22 @@ struct APICommand: AsyncParsableCommand {
 struct ComputeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "compute", abstract: "Run a compute service.")
     @OptionGroup var common: CommonOptions
+    @Option(help: ArgumentHelp("Run N simulated compute hosts (<host>-1 … <host>-N) in this process (fake driver only).",
+                               valueName: "N"))
+    var simulate: Int?
+    @Flag(help: "With --simulate and CURVE: create the simulated hosts' keypairs, print their public keys and exit.")
+    var printPublicKeys = false
+
+    func validate() throws {
+        if let n = simulate, !(1...ComputeSimulator.maxHosts).contains(n) {
+            throw ValidationError("--simulate must be between 1 and \(ComputeSimulator.maxHosts)")
+        }
+        if printPublicKeys && simulate == nil { throw ValidationError("--print-public-keys needs --simulate") }
+    }
 
     func run() async throws {
         let rt = try common.runtime(label: "nimbus.compute")
+        if let count = simulate { return try await runSimulated(rt, count: count) }
         let transport = try rt.makeTransport()
         // With an addressed transport (ZeroMQ) the compute binds first and reports where it listens.
         let addressed = transport as? any AddressedTransport
@@ -108,5 +121,21 @@ struct ComputeCommand: AsyncParsableCommand {
                                          rpcPublicKey: addressed?.publicKey)
         try await runServices([TransportShutdown(transport: transport), service] + MetricsServerService.fromConfig(rt),
                               logger: rt.logger)
+    }
+}
+
+extension ComputeCommand {
+    func runSimulated(_ rt: NimbusRuntime, count: Int) async throws {
+        guard CoreOptions.computeDriver.read(rt.config).hasPrefix("fake.") else {
+            throw ValidationError("--simulate runs the fake driver only: set [DEFAULT] compute_driver = fake.FakeDriver")
+        }
+        let interval = try ServiceTiming(config: rt.config).reportInterval
+        let simulator = ComputeSimulator(runtime: rt, count: count,
+                                         stagger: .milliseconds(max(1, Int(interval * 1000) / count)))
+        if printPublicKeys {
+            guard ComputeSimulator.usesCurve(rt.config) else { throw ValidationError("CURVE is not enabled ([zmq] curve_enabled)") }
+            return print(try simulator.publicKeys())
+        }
+        try await runServices([simulator] + MetricsServerService.fromConfig(rt), logger: rt.logger)
     }
 }

@@ -10,6 +10,8 @@ public struct NimbusConfig: Sendable {
     /// Every `(section, option)` that was set, for the unknown-option check.
     public let setOptions: [(section: String, option: String)]
     private let reader: ConfigReader
+    /// The providers behind `reader`, highest precedence first, so `overriding(_:)` can put one in front.
+    private let providers: [any ConfigProvider]
 
     public init(files: [String] = [], environment: [String: String] = [:], overrides: [String: String] = [:]) throws {
         var providers: [any ConfigProvider] = []
@@ -55,8 +57,33 @@ public struct NimbusConfig: Sendable {
         }
         if providers.isEmpty { providers.append(InMemoryProvider(name: "empty", values: [:])) }
         self.reader = ConfigReader(providers: providers)
+        self.providers = providers
         self.sources = sources
         self.setOptions = set.values.sorted { ($0.0, $0.1) < ($1.0, $1.1) }.map { (section: $0.0, option: $0.1) }
+    }
+
+    private init(providers: [any ConfigProvider], sources: [String: String],
+                 setOptions: [(section: String, option: String)]) {
+        self.providers = providers
+        self.reader = ConfigReader(providers: providers)
+        self.sources = sources
+        self.setOptions = setOptions
+    }
+
+    /// This config with `values` (`section.option` → value) taking precedence over every other source: one
+    /// process running several services of one kind (the compute simulator's hosts) gives each its own files.
+    public func overriding(_ values: [String: String], source: String) throws -> NimbusConfig {
+        var memory: [AbsoluteConfigKey: ConfigValue] = [:]
+        var sources = self.sources
+        var set = Dictionary(setOptions.map { ("\($0.section).\($0.option)", $0) }, uniquingKeysWith: { a, _ in a })
+        for (key, value) in values {
+            let (section, option) = try Self.split(key, source: source)
+            memory[AbsoluteConfigKey([section, option])] = ConfigValue(.string(value), isSecret: false)
+            sources["\(section).\(option)"] = source
+            set["\(section).\(option)"] = (section: section, option: option)
+        }
+        return NimbusConfig(providers: [InMemoryProvider(name: source, values: memory)] + providers, sources: sources,
+                            setOptions: set.values.sorted { ($0.section, $0.option) < ($1.section, $1.option) })
     }
 
     private static func split(_ key: String, source: String) throws -> (String, String) {
