@@ -10,7 +10,7 @@ IDLE=${2:-60}; BOOTS=${3:-1000}; BATCH=${4:-100}
 NIMBUS=${NIMBUS:-$(cd "$(dirname "$0")/.." && pwd)/.build/release/nimbus}
 ROOT=$(mktemp -d /tmp/nimbus-scale-XXXX)
 PIDS=()
-cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$ROOT"; }
+cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; [ -n "${KEEP:-}" ] && echo "kept $ROOT" || rm -rf "$ROOT"; }
 trap cleanup EXIT
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 CP=$(free_port); SP=$(free_port)

@@ -25,12 +25,17 @@ struct ComputeSimulator: Service {
     /// when missing; the controller must allow them. Returns the config each host runs with.
     /// (The option names are the ZeroMQ plugin's: the kernel has no per-identity notion of key files.)
     func config(for host: String) throws -> NimbusConfig {
-        guard Self.usesCurve(runtime.config) else { return runtime.config }
+        guard CoreOptions.transportURL.read(runtime.config).hasPrefix("zmq") else { return runtime.config }
         let dir = (runtime.statePath as NSString).appendingPathComponent("zmq/simulated")
-        let config = try runtime.config.overriding(
-            ["zmq.curve_secret_key_file": "\(dir)/\(host).key", "zmq.curve_public_key_file": "\(dir)/\(host).pub"],
-            source: "compute simulator (\(host))")
-        if !FileManager.default.fileExists(atPath: "\(dir)/\(host).key") {
+        // A compute needs few sockets: libzmq's default keeps each host's context small (its slot table is
+        // sized by ZMQ_MAX_SOCKETS, and there are thousands of contexts here).
+        var values = ["zmq.max_sockets": "1023"]
+        if Self.usesCurve(runtime.config) {
+            values["zmq.curve_secret_key_file"] = "\(dir)/\(host).key"
+            values["zmq.curve_public_key_file"] = "\(dir)/\(host).pub"
+        }
+        let config = try runtime.config.overriding(values, source: "compute simulator (\(host))")
+        if Self.usesCurve(runtime.config), !FileManager.default.fileExists(atPath: "\(dir)/\(host).key") {
             guard let keygen = runtime.registry.transports["zmq"]?.adminCommands.first(where: { $0.name == "keygen" })
             else { throw ValidationError("this build's zmq transport cannot generate keys") }
             _ = try keygen.run(config)

@@ -52,7 +52,8 @@ struct CommonOptions: ParsableArguments {
             }
             values[String(o[..<eq])] = String(o[o.index(after: eq)...])
         }
-        return try NimbusRuntime(registry: Nimbus.registry, configFiles: configFiles, overrides: values,
-                                 logger: Logger(label: label))
+        let logger = Logger(label: label)
+        OpenFileLimit.raiseToHard(logger: logger)
+        return try NimbusRuntime(registry: Nimbus.registry, configFiles: configFiles, overrides: values, logger: logger)
     }
 }

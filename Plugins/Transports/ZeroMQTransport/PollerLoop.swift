@@ -49,6 +49,12 @@ final class PollerLoop {
     init(setup: PollerSetup) {
         self.setup = setup
         context = zmq_ctx_new()
+        // libzmq caps a context at 1023 sockets; a controller talking to thousands of computes needs more. The
+        // context sizes its slot table from this, so a compute (few sockets) can keep the default.
+        let wanted = min(setup.settings.maxSockets, Int(zmq_ctx_get(context, ZMQ_SOCKET_LIMIT)))
+        if wanted != 1023, zmq_ctx_set(context, ZMQ_MAX_SOCKETS, Int32(clamping: wanted)) != 0 {
+            setup.logger.warning("cannot raise ZMQ_MAX_SOCKETS", metadata: ["wanted": "\(wanted)"])
+        }
     }
 
     func run() {

@@ -9,6 +9,8 @@ struct ZeroMQSettings: Sendable {
     var hwm: Int
     var peerIdleTimeout: Duration
     var maxMessageSize: Int
+    /// ZMQ_MAX_SOCKETS of the transport's context (libzmq's default is 1023).
+    var maxSockets: Int
     var topicEndpoints: [(topic: String, endpoint: String)]
     var curve: CurvePaths?
 
@@ -35,6 +37,10 @@ struct ZeroMQSettings: Sendable {
     static let maxMessageSizeOption = TypedOption<Int>(
         "zmq", "max_message_size", default: 64 << 20,
         help: "Largest payload in bytes; larger ones are refused (ZMQ_MAXMSGSIZE on receive).")
+    static let maxSocketsOption = TypedOption<Int>(
+        "zmq", "max_sockets", default: 0,
+        help: "Sockets the transport may open (ZMQ_MAX_SOCKETS). A controller holds two per compute it talks to "
+            + "(a DEALER and its monitor); 0 = as many as half the open-file limit allows (at least libzmq's 1023).")
     static let topicEndpointsOption = TypedOption<[String]?>(
         "zmq", "topic_endpoints",
         help: "Extra static routes, topic=host:port (e.g. scheduler=127.0.0.1:9501) for controller "
@@ -55,7 +61,8 @@ struct ZeroMQSettings: Sendable {
         help: "Z85 public keys allowed to connect, one per line (# comments); re-read when it changes.")
 
     static let options: [ConfigOption] = ([
-        bindAddress, advertiseHostOption, hwmOption, peerIdleTimeoutOption, maxMessageSizeOption, topicEndpointsOption,
+        bindAddress, advertiseHostOption, hwmOption, peerIdleTimeoutOption, maxMessageSizeOption, maxSocketsOption,
+        topicEndpointsOption,
         curveEnabled, curveSecretKeyFile, curvePublicKeyFile, curveServerPublicKeyFile, curveAllowedClientsFile,
     ] as [any AnyTypedOption]).map(\.declaration)
 
@@ -73,6 +80,12 @@ struct ZeroMQSettings: Sendable {
         hwm = try Self.hwmOption.read(config)
         peerIdleTimeout = .milliseconds(Int(try Self.peerIdleTimeoutOption.read(config) * 1000))
         maxMessageSize = try Self.maxMessageSizeOption.read(config)
+        let sockets = try Self.maxSocketsOption.read(config)
+        guard sockets >= 0 else {
+            throw ConfigError.invalidValue(source: config.source("zmq", "max_sockets"), section: "zmq", option: "max_sockets",
+                                           value: "\(sockets)", expected: "0 (from the open-file limit) or a positive count")
+        }
+        maxSockets = sockets > 0 ? sockets : Self.socketsForFileLimit()
         guard hwm > 0, maxMessageSize > 0 else {
             throw ConfigError.invalidValue(source: config.source("zmq", "hwm"), section: "zmq", option: "hwm",
                                            value: "\(hwm)/\(maxMessageSize)", expected: "positive hwm and max_message_size")
@@ -125,5 +138,14 @@ public enum ZeroMQURL {
             return "tcp://\(host ?? ProcessInfo.processInfo.hostName):" + bound.dropFirst(wildcard.count)
         }
         return bound
+    }
+}
+
+extension ZeroMQSettings {
+    /// Each socket costs libzmq about two descriptors (its mailbox and a connection), so half the soft limit.
+    static func socketsForFileLimit() -> Int {
+        var limit = rlimit()
+        guard getrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &limit) == 0 else { return 1023 }
+        return max(1023, min(Int(clamping: limit.rlim_cur) / 2, 1 << 20))
     }
 }
