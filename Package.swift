@@ -93,7 +93,7 @@ let package = Package(
         .target(
             name: "NimbusCompute",
             dependencies: [
-                "NimbusKernel", "NimbusRPC", "ComputeRPC", "ConductorRPC",
+                "NimbusKernel", "NimbusRPC", "ComputeRPC", "ConductorRPC", "NeutronClient", "NimbusJSON",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -186,7 +186,7 @@ let package = Package(
             name: "BuiltinPlugins",
             dependencies: [
                 "NimbusKernel", "StandardFilters", "StandardWeighers", "FakeVirtDriver", "LibvirtVirtDriver", "InProcessTransport",
-                "ZeroMQTransport",
+                "ZeroMQTransport", "FakeNetworkBackend", "LinuxBridgeNetworkBackend",
             ]
         ),
         .executableTarget(name: "nimbus", dependencies: ["NimbusDaemons", "BuiltinPlugins"]),
@@ -207,6 +207,12 @@ let package = Package(
             name: "LibvirtVirtDriver",
             dependencies: ["NimbusKernel", "CLibvirt", .product(name: "Logging", package: "swift-log")],
             path: "Plugins/VirtDrivers/LibvirtVirtDriver"
+        ),
+        .target(name: "FakeNetworkBackend", dependencies: ["NimbusKernel"], path: "Plugins/NetworkBackends/FakeNetworkBackend"),
+        .target(
+            name: "LinuxBridgeNetworkBackend",
+            dependencies: ["NimbusKernel", .product(name: "Logging", package: "swift-log")],
+            path: "Plugins/NetworkBackends/LinuxBridgeNetworkBackend"
         ),
         .target(
             name: "InProcessTransport",
@@ -283,6 +289,11 @@ let package = Package(
                            .product(name: "Logging", package: "swift-log"),
                            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")]
         ),
+        .testTarget(
+            name: "NetworkBackendTests",
+            dependencies: ["NimbusKernel", "NimbusKernelTestKit", "LinuxBridgeNetworkBackend",
+                           .product(name: "Logging", package: "swift-log")]
+        ),
         // The one test cloud (an all-in-one over real HTTP) of ComputeAPITests and EndToEndTests.
         .target(
             name: "NimbusTestCloud",
@@ -339,6 +350,7 @@ let package = Package(
             name: "EndToEndTests",
             dependencies: [
                 "NimbusKernel", "NimbusKernelTestKit", "NimbusTestCloud", "NimbusDaemons", "BuiltinPlugins", "NimbusStore",
+                "FakeNetworkBackend",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

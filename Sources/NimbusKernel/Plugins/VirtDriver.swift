@@ -44,14 +44,17 @@ public struct SpawnRequest: Codable, Sendable, Hashable {
     public var kernelPath: String?
     public var ramdiskPath: String?
     public var imageProperties: [String: String]
+    /// The instance's ports as the network backend plugged them: a NIC each, on its bridge, with its MAC.
+    public var vifs: [PluggedVIF]
 
     public init(instance: InstanceRecord, imagePath: String? = nil, kernelPath: String? = nil,
-                ramdiskPath: String? = nil, imageProperties: [String: String] = [:]) {
+                ramdiskPath: String? = nil, imageProperties: [String: String] = [:], vifs: [PluggedVIF] = []) {
         self.instance = instance
         self.imagePath = imagePath
         self.kernelPath = kernelPath
         self.ramdiskPath = ramdiskPath
         self.imageProperties = imageProperties
+        self.vifs = vifs
     }
 }
 
