@@ -18,6 +18,8 @@ public struct ComputeManager: Sendable {
     let images: ImageCache
     let logger: Logger
     let consoles: ConsoleSettings
+    /// Ports plugged through the network backend; nil without a Networking API to read them from.
+    var network: NetworkPlumbing?
 
     init(host: String, driver: any VirtDriver, conductor: ConductorClient, peers: ComputeRPCClient,
          maxConcurrentBuilds: Int, imageCacheDirectory: String, logger: Logger,
@@ -90,6 +92,7 @@ public struct ComputeManager: Sendable {
             // Deleted while building: undo what we did here; the delete path owns the record.
             logger.info("instance deleted during build", metadata: ["instance": "\(uuid)"])
             try? await driver.destroy(instance)
+            await network?.unplug(uuid)
             try? await conductor.release(uuid)
         } catch {
             await buildFailed(req, instance: instance, error: error, started: started)
@@ -100,6 +103,8 @@ public struct ComputeManager: Sendable {
     /// `ramdisk_id` properties name, fetched into the image cache (Nova's direct kernel boot).
     func spawnRequest(_ instance: InstanceRecord, _ spec: RequestSpec) async throws -> SpawnRequest {
         var request = SpawnRequest(instance: instance, imageProperties: spec.imageProperties)
+        // Before the guest starts, as Nova's plug_vifs: its NICs go on bridges that must exist.
+        request.vifs = try await network?.plug(instance.uuid) ?? []
         guard let d = driver as? any ImageFileDriver, d.needsImageFiles, !instance.imageRef.isEmpty else {
             return request
         }
@@ -119,6 +124,7 @@ public struct ComputeManager: Sendable {
         let uuid = req.instance.uuid
         logger.warning("build failed on \(host): \(error)", metadata: ["instance": "\(uuid)"])
         try? await driver.destroy(instance)
+        await network?.unplug(uuid)
         try? await conductor.buildResult(node: req.selection.nodename, success: false)
         Counter(label: "nimbus_compute_builds_total", dimensions: [("result", "failure")]).increment()
         await recordEvent(uuid, started: started, result: "Error", traceback: "\(error)")
@@ -170,12 +176,14 @@ public struct ComputeManager: Sendable {
             let ghost = InstanceRecord(uuid: uuid, name: "", projectID: "", userID: "",
                                        flavor: Flavor(id: "", name: "", memoryMB: 0, vcpus: 0, rootGB: 0), imageRef: "")
             try? await driver.destroy(ghost)
+            await network?.unplug(uuid)
         }
         for i in known {
             if i.taskState == .deleting {
                 try? await terminate(i)
             } else if i.vmState == .building {
                 try? await driver.destroy(i)
+                await network?.unplug(i.uuid)
                 try? await conductor.release(i.uuid)
                 _ = try? await conductor.update(i.uuid, InstanceUpdate(vmState: .error, taskState: .some(nil)))
                 try? await conductor.fault(InstanceFault(instanceUUID: i.uuid, code: 500,
@@ -189,6 +197,7 @@ public struct ComputeManager: Sendable {
 
     func terminate(_ instance: InstanceRecord) async throws {
         try await driver.destroy(instance)
+        await network?.unplug(instance.uuid)
         try await conductor.destroyed(instance.uuid)
     }
 }

@@ -145,7 +145,7 @@ public final class AllInOne: Sendable {
         let endpoint = try await addressed?.bind()
         let service = try ComputeService(host: host, registry: runtime.registry, transport: transport,
                                          config: runtime.config, logger: runtime.logger, rpcEndpoint: endpoint,
-                                         rpcPublicKey: addressed?.publicKey)
+                                         rpcPublicKey: addressed?.publicKey, neutron: identityImage.neutronClient())
         // Each compute runs in its own group, like its own process: tests may kill it (cancel) or stop it
         // gracefully (as SIGTERM would).
         let group = ServiceGroup(configuration: .init(services: [.init(service: service)], logger: runtime.logger))
