@@ -2,9 +2,10 @@
 SWIFT ?= swift
 BUILD_FLAGS := --explicit-target-dependency-import-check error
 DEB_PACKAGES := libsqlite3-dev libzmq3-dev libvirt-dev pkg-config
-# The real-QEMU guest test needs a libvirt daemon, QEMU and the tools that build its tiny guest.
+# The real-QEMU guest test needs a libvirt daemon, QEMU and the tools that build its tiny guest; the
+# linuxbridge network backend (and its tests) bridges, veths, dnsmasq and iptables.
 DEB_TEST_PACKAGES := libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients qemu-system-x86 qemu-utils \
-	busybox-static cpio sqlite3
+	busybox-static cpio sqlite3 dnsmasq-base iproute2 iptables kmod
 FAKE_HOSTS ?= 4
 
 .PHONY: deps test-deps install-packages build release test fuzz run clean
