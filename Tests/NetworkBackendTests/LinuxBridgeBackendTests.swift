@@ -18,8 +18,17 @@ import Testing
 
     func dhcpFirewallAndMetadata() async throws {
         let t = try LinuxHost.Fixture()
-        defer { t.removeGuest() }
         let backend = try LinuxBridgeBackend(context: t.context)
+        // Cleaned up whatever fails: a failed run must not leave bridges, chains or a dnsmasq for the next.
+        var failure: (any Error)?
+        do { try await exercise(t, backend) } catch { failure = error }
+        t.removeGuest()
+        try await backend.unplug(instance: t.instance)
+        #expect(t.leftovers() == [])
+        if let failure { throw failure }
+    }
+
+    func exercise(_ t: LinuxHost.Fixture, _ backend: LinuxBridgeBackend) async throws {
         let icmp = SecurityRule(direction: .ingress, ipProtocol: "icmp")
         let egress = SecurityRule(direction: .egress)
         let vif = try await backend.plug(t.port(rules: [icmp, egress]))
@@ -43,10 +52,6 @@ import Testing
         // The metadata address reaches the gateway's metadata port.
         try t.listenOnHost(port: t.metadataPort)
         #expect(try t.inGuest("echo | busybox nc -w 3 169.254.169.254 80").contains("host-listener"))
-
-        t.removeGuest()
-        try await backend.unplug(instance: t.instance)
-        #expect(t.leftovers() == [])
     }
 
     @Test func aNetworkStaysWhileAnotherPortUsesIt() async throws {

@@ -89,6 +89,7 @@ enum LinuxHost {
             }
             // libvirt deletes a guest's tap when the guest goes; here the tap end goes first (which removes its peer),
             // as a namespace's devices leave only when the kernel gets to it.
+            _ = ok("ip netns pids \(namespace) | xargs -r kill -KILL")
             _ = ok("ip link del dev \(NetworkDeviceNames.tap(port: portID))")
             _ = ok("ip netns del \(namespace)")
         }

@@ -42,8 +42,19 @@ enum HostCommands {
         posix_spawn_file_actions_adddup2(&actions, 1, 2)
         let argv = ([path] + args.dropFirst()).map { strdup($0) }
         defer { argv.forEach { free($0) } }
+        // The calling thread blocks and ignores signals (Dispatch's and the runtime's); a child inherits both, so
+        // dnsmasq would never hear the SIGHUP that reloads its hosts or the SIGTERM that stops it.
+        var attr = posix_spawnattr_t()
+        posix_spawnattr_init(&attr)
+        defer { posix_spawnattr_destroy(&attr) }
+        var none = sigset_t(), all = sigset_t()
+        sigemptyset(&none)
+        sigfillset(&all)
+        posix_spawnattr_setsigmask(&attr, &none)
+        posix_spawnattr_setsigdefault(&attr, &all)
+        posix_spawnattr_setflags(&attr, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
         var pid: pid_t = 0
-        let rc = posix_spawn(&pid, path, &actions, nil, argv + [nil], environ)
+        let rc = posix_spawn(&pid, path, &actions, &attr, argv + [nil], environ)
         guard rc == 0 else { throw Failure(command: args, status: -1, output: "posix_spawn: errno \(rc)") }
         var status: Int32 = 0
         while waitpid(pid, &status, 0) < 0 && errno == EINTR {}

@@ -113,6 +113,9 @@ public final class LinuxBridgeBackend: NetworkBackend {
         if let mtu = n.mtu, (68...65535).contains(mtu) {
             for d in [bridge, host, peer] { try HostCommands.run(["ip", "link", "set", d, "mtu", String(mtu)]) }
         }
+        // No ARP on the bridge device itself: it would answer for the gateway address (Linux answers for any local
+        // address on any device) and guests would then send to the bridge, bypassing nvh- and its metadata DNAT.
+        try HostCommands.run(["ip", "link", "set", "dev", bridge, "arp", "off"])
         for d in [bridge, peer, host] { try HostCommands.run(["ip", "link", "set", d, "up"]) }
         if let gw = n.gatewayIP, IPv4Network.isAddress(gw), let net = IPv4Network(n.cidr) {
             let have = try HostCommands.run(["ip", "-4", "-o", "addr", "show", "dev", host])
