@@ -1,27 +1,59 @@
 #!/usr/bin/env bash
 # Builds a tiny guest for the real-QEMU test: a Debian cloud kernel and a busybox initramfs whose /init
 # prints a line to the serial console and waits. Output: $1/vmlinuz and $1/initrd.gz. Cached: a second run
-# with both files present does nothing.
+# with both files present and built by this version of the script does nothing.
 set -euo pipefail
 out=${1:?usage: build-test-guest.sh OUTDIR}
 mkdir -p "$out"
-[ -s "$out/vmlinuz" ] && [ -s "$out/initrd.gz" ] && exit 0
+stamp=$(sha256sum "$0" | cut -d' ' -f1)
+[ -s "$out/vmlinuz" ] && [ -s "$out/initrd.gz" ] && [ "$(cat "$out/stamp" 2>/dev/null)" = "$stamp" ] && exit 0
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cd "$work"
 pkg=$(apt-cache depends linux-image-cloud-amd64 | awk '/Depends: linux-image-/ {print $2; exit}')
 apt-get download -q "$pkg" >/dev/null
 dpkg -x ./*.deb kernel
-cp kernel/boot/vmlinuz-* "$out/vmlinuz"
 mkdir -p root/bin root/proc root/sys root/dev
 cp /bin/busybox root/bin/busybox
+# --- network (issue 12): virtio-net is modules in the cloud kernel; copied flat, loaded in dependency order by /init (which
+# with a NIC asks DHCP for an address, prints "NIMBUS-LEASE <ip>" and serves "NIMBUS-GUEST-NC" on TCP 8080) ---
+mkdir -p root/lib/modules
+for m in virtio_ring virtio virtio_pci_legacy_dev virtio_pci_modern_dev virtio_pci failover net_failover virtio_net; do
+  find kernel/lib/modules -name "$m.ko" -exec cp {} root/lib/modules/ \;
+done
+cat > root/bin/dhcp-event <<'DHCP'
+#!/bin/busybox sh
+[ "$1" = bound ] || exit 0
+/bin/busybox ip addr add "$ip/$mask" dev "$interface"
+[ -n "$router" ] && /bin/busybox ip route add default via "${router%% *}" dev "$interface"
+echo "NIMBUS-LEASE $ip" > /dev/ttyS0
+DHCP
+chmod +x root/bin/dhcp-event
+# --- end network ---
 cat > root/init <<'INIT'
 #!/bin/busybox sh
 /bin/busybox mount -t proc proc /proc
 /bin/busybox mount -t devtmpfs dev /dev 2>/dev/null
 echo "NIMBUS-GUEST-UP $(/bin/busybox uname -r)" > /dev/ttyS0
+# --- network (issue 12): with a NIC, DHCP (the lease printed by dhcp-event) and a TCP listener on 8080 ---
+for m in virtio_ring virtio virtio_pci_legacy_dev virtio_pci_modern_dev virtio_pci failover net_failover virtio_net; do
+  /bin/busybox insmod /lib/modules/$m.ko 2>/dev/null
+done
+/bin/busybox mount -t sysfs sys /sys
+if [ -e /sys/class/net/eth0 ]; then
+  /bin/busybox ip link set lo up
+  /bin/busybox ip link set eth0 up
+  /bin/busybox udhcpc -i eth0 -n -q -t 30 -T 2 -s /bin/dhcp-event
+  /bin/busybox nc -ll -p 8080 -e /bin/busybox echo NIMBUS-GUEST-NC &
+fi
+# --- end network ---
 while true; do /bin/busybox sleep 3600; done
 INIT
 chmod +x root/init
-(cd root && find . | cpio -o -H newc --quiet | gzip -9 > "$out/initrd.gz")
-chmod 0644 "$out/vmlinuz" "$out/initrd.gz"
+(cd root && find . | cpio -o -H newc --quiet | gzip -9 > "$out/initrd.gz.new")
+cp kernel/boot/vmlinuz-* "$out/vmlinuz.new"
+chmod 0644 "$out/vmlinuz.new" "$out/initrd.gz.new"
+# Renamed into place: another test process may be reading the previous guest.
+mv -f "$out/vmlinuz.new" "$out/vmlinuz"
+mv -f "$out/initrd.gz.new" "$out/initrd.gz"
+echo "$stamp" > "$out/stamp"

@@ -6,7 +6,9 @@ public enum RealQEMU {
     static let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().path
     /// Holds `vmlinuz` (a Debian cloud kernel) and `initrd.gz` (busybox; its /init prints `marker` on ttyS0).
-    public static let guestDir = NSTemporaryDirectory() + "nimbus-test-guest"
+    /// Named after the build script's content, so a changed guest is rebuilt rather than taken from an older cache
+    /// (worktrees share the temporary directory, and each can have its own version of the script).
+    public static let guestDir = NSTemporaryDirectory() + "nimbus-test-guest-" + scriptDigest("build-test-guest.sh")
     public static var kernel: String { guestDir + "/vmlinuz" }
     public static var initrd: String { guestDir + "/initrd.gz" }
     public static let commandLine = "console=ttyS0 quiet panic=-1"
@@ -34,6 +36,13 @@ public enum RealQEMU {
         // WIFEXITED / WEXITSTATUS, which Swift does not import (macros).
         let code: Int32 = (status & 0x7f) == 0 ? (status >> 8) & 0xff : -1
         return (code, (try? String(contentsOfFile: log, encoding: .utf8)) ?? "")
+    }
+
+    /// FNV-1a of a script's bytes, in hex ("none" when it cannot be read: the build then fails and says why).
+    static func scriptDigest(_ script: String) -> String {
+        guard let data = FileManager.default.contents(atPath: "\(repo)/scripts/\(script)") else { return "none" }
+        let hash = data.reduce(UInt64(0xcbf2_9ce4_8422_2325)) { ($0 ^ UInt64($1)) &* 0x100_0000_01b3 }
+        return String(hash, radix: 16)
     }
 
     /// One real-guest test at a time: they share libvirtd and two TCG guests on two cores only slow each other.
