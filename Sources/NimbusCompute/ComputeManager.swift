@@ -159,7 +159,7 @@ public struct ComputeManager: Sendable {
 
     /// Reconciles this host after a (re)start: guests of instances deleted meanwhile are destroyed (Nova's
     /// `running_deleted_instance_action = reap`), builds interrupted by a crash go to ERROR with a fault,
-    /// interrupted deletes are finished. A guest the database never knew is only logged, as Nova does: it may
+    /// interrupted deletes are finished, the other guests' ports are plugged again. A guest the database never knew is only logged, as Nova does: it may
     /// belong to someone else on a shared hypervisor.
     func recover() async throws {
         let known = try await conductor.db.call(ConductorAPI.instancesOnHost, ConductorAPI.HostArg(host))
@@ -189,6 +189,12 @@ public struct ComputeManager: Sendable {
                 try? await conductor.fault(InstanceFault(instanceUUID: i.uuid, code: 500,
                                                          message: "Compute host \(host) restarted during the build.",
                                                          host: host))
+            } else if ![.error, .deleted, .softDeleted, .shelvedOffloaded].contains(i.vmState) {
+                // As Nova's _init_instance plug_vifs: the backend keeps what it plugged in memory, so a restarted
+                // compute plugs its guests' ports again (idempotent on the host) to filter and later unplug them.
+                do { _ = try await network?.plug(i.uuid) } catch {
+                    logger.warning("cannot plug the instance's ports again: \(error)", metadata: ["instance": "\(i.uuid)"])
+                }
             }
         }
     }

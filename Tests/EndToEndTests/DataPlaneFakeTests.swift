@@ -49,4 +49,33 @@ import Testing
             }
         }
     }
+
+    /// The backend holds what it plugged in memory: a restarted compute plugs its guests' ports again (Nova's
+    /// init_host plug_vifs), so their rules are kept up to date and a later delete still unplugs them.
+    @Test func aRestartedComputePlugsItsGuestsPortsAgain() async throws {
+        try await withHarness(try await TestCloud.e2e(hosts: 1, ["AGENT.polling_interval": "0.2"])) { cloud in
+            let (neutron, token) = try await ServerNetworkTests.neutron(cloud)
+            let net = try #require(try await ServerNetworkTests.post(neutron + "/networks", token, ["network": ["name": "dp"]])["id"] as? String)
+            _ = try await ServerNetworkTests.post(neutron + "/subnets", token, [
+                "subnet": ["network_id": net, "cidr": "10.31.0.0/24", "ip_version": 4]])
+            let id = try #require(try await cloud.boot("dp", extra: ["networks": [["uuid": net]]]).first)
+            #expect(try await cloud.status(id) == "ACTIVE")
+            let ports = try await TestHTTP.send("GET", neutron + "/ports?device_id=\(id)", headers: ["X-Auth-Token": token])
+            let port = try #require((ports.body["ports"] as? [[String: Any]])?.first)
+            let portID = try #require(port["id"] as? String), mac = try #require(port["mac_address"] as? String)
+            let statePath = CoreOptions.statePath.read(cloud.aio.runtime.config)
+            func record() -> FakeNetworkBackend.Record? { FakeNetworkBackend.recorded(statePath: statePath, host: "fake-1") }
+
+            await cloud.aio.stopCompute("fake-1", gracefully: true)
+            // Its service made a new, empty backend before it recovers; the port must come back into it.
+            try await cloud.aio.startCompute("fake-1")
+            try await cloud.waitUntil("the restarted compute plugs the port again") {
+                record()?.ports[portID]?.macAddress == mac && record()?.dhcpHosts(network: net) == ["\(mac),10.31.0.2"]
+            }
+            #expect(try await cloud.call("DELETE", "/v2.1/servers/\(id)").status == 204)
+            try await cloud.waitUntil("the port is unplugged and the network leaves the host") {
+                record()?.ports.isEmpty == true && record()?.networks.isEmpty == true
+            }
+        }
+    }
 }
