@@ -3,10 +3,11 @@ SWIFT ?= swift
 BUILD_FLAGS := --explicit-target-dependency-import-check error
 # genisoimage: the compute builds config drives with it (`[DEFAULT] mkisofs_cmd`); isoinfo (same package) reads them in tests.
 DEB_PACKAGES := libsqlite3-dev libzmq3-dev libvirt-dev pkg-config genisoimage
-# The real-QEMU guest test needs a libvirt daemon, QEMU and the tools that build its tiny guest; the store
-# conformance suite needs the PostgreSQL server (it starts its own cluster).
+# The real-QEMU guest test needs a libvirt daemon, QEMU and the tools that build its tiny guest; the
+# linuxbridge network backend (and its tests) bridges, veths, dnsmasq and iptables; the store conformance
+# suite the PostgreSQL server (it starts its own cluster).
 DEB_TEST_PACKAGES := libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients qemu-system-x86 qemu-utils \
-	busybox-static cpio sqlite3 postgresql
+	busybox-static cpio sqlite3 dnsmasq-base iproute2 iptables kmod postgresql
 FAKE_HOSTS ?= 4
 
 .PHONY: deps test-deps install-packages build release test fuzz run clean

@@ -104,7 +104,7 @@ let package = Package(
         .target(
             name: "NimbusCompute",
             dependencies: [
-                "NimbusKernel", "NimbusRPC", "ComputeRPC", "ConductorRPC", "MetadataDocuments",
+                "NimbusKernel", "NimbusRPC", "ComputeRPC", "ConductorRPC", "MetadataDocuments", "NeutronClient", "NimbusJSON",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -213,7 +213,7 @@ let package = Package(
             name: "BuiltinPlugins",
             dependencies: [
                 "NimbusKernel", "StandardFilters", "StandardWeighers", "FakeVirtDriver", "LibvirtVirtDriver", "InProcessTransport",
-                "ZeroMQTransport",
+                "ZeroMQTransport", "FakeNetworkBackend", "LinuxBridgeNetworkBackend",
             ]
         ),
         .executableTarget(name: "nimbus", dependencies: ["NimbusDaemons", "BuiltinPlugins"]),
@@ -234,6 +234,12 @@ let package = Package(
             name: "LibvirtVirtDriver",
             dependencies: ["NimbusKernel", "CLibvirt", .product(name: "Logging", package: "swift-log")],
             path: "Plugins/VirtDrivers/LibvirtVirtDriver"
+        ),
+        .target(name: "FakeNetworkBackend", dependencies: ["NimbusKernel"], path: "Plugins/NetworkBackends/FakeNetworkBackend"),
+        .target(
+            name: "LinuxBridgeNetworkBackend",
+            dependencies: ["NimbusKernel", .product(name: "Logging", package: "swift-log")],
+            path: "Plugins/NetworkBackends/LinuxBridgeNetworkBackend"
         ),
         .target(
             name: "InProcessTransport",
@@ -317,6 +323,11 @@ let package = Package(
             dependencies: ["NimbusKernel", "NimbusKernelTestKit", "NimbusStore", "NimbusMetadata", "MetadataDocuments",
                            "NimbusJSON", .product(name: "Logging", package: "swift-log")]
         ),
+        .testTarget(
+            name: "NetworkBackendTests",
+            dependencies: ["NimbusKernel", "NimbusKernelTestKit", "LinuxBridgeNetworkBackend",
+                           .product(name: "Logging", package: "swift-log")]
+        ),
         // The one test cloud (an all-in-one over real HTTP) of ComputeAPITests and EndToEndTests.
         .target(
             name: "NimbusTestCloud",
@@ -373,6 +384,7 @@ let package = Package(
             name: "EndToEndTests",
             dependencies: [
                 "NimbusKernel", "NimbusKernelTestKit", "NimbusTestCloud", "NimbusDaemons", "BuiltinPlugins", "NimbusStore",
+                "FakeNetworkBackend",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

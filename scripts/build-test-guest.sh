@@ -22,6 +22,21 @@ for m in drivers/scsi/scsi_common drivers/scsi/scsi_mod drivers/ata/libata drive
   cp kernel/lib/modules/*/kernel/$m.ko root/lib/modules/
 done
 # --- end config drive ---
+# --- network (issue 12): virtio-net is modules in the cloud kernel; copied flat, loaded in dependency order by /init (which
+# with a NIC asks DHCP for an address, prints "NIMBUS-LEASE <ip>" and serves "NIMBUS-GUEST-NC" on TCP 8080) ---
+mkdir -p root/lib/modules
+for m in virtio_ring virtio virtio_pci_legacy_dev virtio_pci_modern_dev virtio_pci failover net_failover virtio_net; do
+  find kernel/lib/modules -name "$m.ko" -exec cp {} root/lib/modules/ \;
+done
+cat > root/bin/dhcp-event <<'DHCP'
+#!/bin/busybox sh
+[ "$1" = bound ] || exit 0
+/bin/busybox ip addr add "$ip/$mask" dev "$interface"
+[ -n "$router" ] && /bin/busybox ip route add default via "${router%% *}" dev "$interface"
+echo "NIMBUS-LEASE $ip" > /dev/ttyS0
+DHCP
+chmod +x root/bin/dhcp-event
+# --- end network ---
 cat > root/init <<'INIT'
 #!/bin/busybox sh
 /bin/busybox mount -t proc proc /proc
@@ -31,6 +46,18 @@ echo "NIMBUS-GUEST-UP $(/bin/busybox uname -r)" > /dev/ttyS0
 # is connected, so a console opened after boot would never see the line above. Repeat it every 2 s.
 ( n=0; while true; do n=$((n + 1)); /bin/busybox sleep 2; echo "NIMBUS-GUEST-UP again $n" > /dev/ttyS0; done ) &
 # <<< serial console marker
+# --- network (issue 12): with a NIC, DHCP (the lease printed by dhcp-event) and a TCP listener on 8080 ---
+for m in virtio_ring virtio virtio_pci_legacy_dev virtio_pci_modern_dev virtio_pci failover net_failover virtio_net; do
+  /bin/busybox insmod /lib/modules/$m.ko 2>/dev/null
+done
+/bin/busybox mount -t sysfs sys /sys
+if [ -e /sys/class/net/eth0 ]; then
+  /bin/busybox ip link set lo up
+  /bin/busybox ip link set eth0 up
+  /bin/busybox udhcpc -i eth0 -n -q -t 30 -T 2 -s /bin/dhcp-event
+  /bin/busybox nc -ll -p 8080 -e /bin/busybox echo NIMBUS-GUEST-NC &
+fi
+# --- end network ---
 # --- config drive (issue 13): mount the drive labelled config-2 and print what cloud-init would read ---
 for m in scsi_common scsi_mod libata ata_piix cdrom sr_mod isofs; do /bin/busybox insmod /lib/modules/$m.ko 2>/dev/null; done
 cd=""

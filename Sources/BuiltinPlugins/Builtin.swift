@@ -1,6 +1,8 @@
+import FakeNetworkBackend
 import FakeVirtDriver
 import InProcessTransport
 import LibvirtVirtDriver
+import LinuxBridgeNetworkBackend
 import NimbusKernel
 import StandardFilters
 import StandardWeighers
@@ -49,6 +51,8 @@ extension PluginRegistry {
         r = r.registering(weigher: ImagePropertiesWeigher.self)
         r = r.registering(virtDriver: FakeDriver.self)
         r = r.registering(virtDriver: LibvirtDriver.self)
+        r = r.registering(networkBackend: FakeNetworkBackend.self)
+        r = r.registering(networkBackend: LinuxBridgeBackend.self)
         r = r.registering(transport: InProcessTransport.self)
         r = r.registering(transport: ZeroMQTransport.self)
         return r

@@ -108,7 +108,10 @@ extension ComputeManager {
     /// Destination: drop the new copy, then the source takes the server back.
     func revertResize(_ op: MigrationOperation) async throws {
         let m = op.migration
-        if m.destCompute != m.sourceCompute { try await driver.destroy(op.instance) }
+        if m.destCompute != m.sourceCompute {
+            try await driver.destroy(op.instance)
+            await network?.unplug(op.instance.uuid)
+        }
         try await peers.prepare(server: m.sourceCompute).cast(ComputeManagerAPI.finishRevertResize, op)
     }
 

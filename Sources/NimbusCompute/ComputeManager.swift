@@ -19,6 +19,8 @@ public struct ComputeManager: Sendable {
     let logger: Logger
     let consoles: ConsoleSettings
     let configDrives: ConfigDriveSettings
+    /// Ports plugged through the network backend; nil without a Networking API to read them from.
+    var network: NetworkPlumbing?
 
     init(host: String, driver: any VirtDriver, conductor: ConductorClient, peers: ComputeRPCClient,
          maxConcurrentBuilds: Int, imageCacheDirectory: String, logger: Logger,
@@ -94,6 +96,7 @@ public struct ComputeManager: Sendable {
             // Deleted while building: undo what we did here; the delete path owns the record.
             logger.info("instance deleted during build", metadata: ["instance": "\(uuid)"])
             try? await driver.destroy(instance)
+            await network?.unplug(uuid)
             try? await conductor.release(uuid)
         } catch {
             await buildFailed(req, instance: instance, error: error, started: started)
@@ -104,6 +107,8 @@ public struct ComputeManager: Sendable {
     /// `ramdisk_id` properties name, fetched into the image cache (Nova's direct kernel boot).
     func spawnRequest(_ instance: InstanceRecord, _ spec: RequestSpec) async throws -> SpawnRequest {
         var request = SpawnRequest(instance: instance, imageProperties: spec.imageProperties)
+        // Before the guest starts, as Nova's plug_vifs: its NICs go on bridges that must exist.
+        request.vifs = try await network?.plug(instance.uuid) ?? []
         guard let d = driver as? any ImageFileDriver, d.needsImageFiles, !instance.imageRef.isEmpty else {
             return request
         }
@@ -124,6 +129,7 @@ public struct ComputeManager: Sendable {
         logger.warning("build failed on \(host): \(error)", metadata: ["instance": "\(uuid)"])
         try? await driver.destroy(instance)
         removeConfigDrive(uuid)
+        await network?.unplug(uuid)
         try? await conductor.buildResult(node: req.selection.nodename, success: false)
         Counter(label: "nimbus_compute_builds_total", dimensions: [("result", "failure")]).increment()
         await recordEvent(uuid, started: started, result: "Error", traceback: "\(error)")
@@ -158,7 +164,7 @@ public struct ComputeManager: Sendable {
 
     /// Reconciles this host after a (re)start: guests of instances deleted meanwhile are destroyed (Nova's
     /// `running_deleted_instance_action = reap`), builds interrupted by a crash go to ERROR with a fault,
-    /// interrupted deletes are finished. A guest the database never knew is only logged, as Nova does: it may
+    /// interrupted deletes are finished, the other guests' ports are plugged again. A guest the database never knew is only logged, as Nova does: it may
     /// belong to someone else on a shared hypervisor.
     func recover() async throws {
         let known = try await conductor.db.call(ConductorAPI.instancesOnHost, ConductorAPI.HostArg(host))
@@ -175,17 +181,25 @@ public struct ComputeManager: Sendable {
             let ghost = InstanceRecord(uuid: uuid, name: "", projectID: "", userID: "",
                                        flavor: Flavor(id: "", name: "", memoryMB: 0, vcpus: 0, rootGB: 0), imageRef: "")
             try? await driver.destroy(ghost)
+            await network?.unplug(uuid)
         }
         for i in known {
             if i.taskState == .deleting {
                 try? await terminate(i)
             } else if i.vmState == .building {
                 try? await driver.destroy(i)
+                await network?.unplug(i.uuid)
                 try? await conductor.release(i.uuid)
                 _ = try? await conductor.update(i.uuid, InstanceUpdate(vmState: .error, taskState: .some(nil)))
                 try? await conductor.fault(InstanceFault(instanceUUID: i.uuid, code: 500,
                                                          message: "Compute host \(host) restarted during the build.",
                                                          host: host))
+            } else if ![.error, .deleted, .softDeleted, .shelvedOffloaded].contains(i.vmState) {
+                // As Nova's _init_instance plug_vifs: the backend keeps what it plugged in memory, so a restarted
+                // compute plugs its guests' ports again (idempotent on the host) to filter and later unplug them.
+                do { _ = try await network?.plug(i.uuid) } catch {
+                    logger.warning("cannot plug the instance's ports again: \(error)", metadata: ["instance": "\(i.uuid)"])
+                }
             }
         }
     }
@@ -195,6 +209,7 @@ public struct ComputeManager: Sendable {
     func terminate(_ instance: InstanceRecord) async throws {
         try await driver.destroy(instance)
         removeConfigDrive(instance.uuid)
+        await network?.unplug(instance.uuid)
         try await conductor.destroyed(instance.uuid)
     }
 }

@@ -24,7 +24,15 @@ public enum ComputeOptions {
     public static let initialDiskAllocationRatio = TypedOption<Double>("DEFAULT", "initial_disk_allocation_ratio",
                                                                        default: 1.0)
 
+    /// Neutron's L2 agent option: how often the compute re-reads its ports' security groups and applies changed
+    /// rules (it polls rather than hearing an RPC so an external Neutron, whose agents' RPC we do not speak,
+    /// works the same way as the built-in one).
+    public static let agentPollingInterval = TypedOption<Double>(
+        "AGENT", "polling_interval", default: 2,
+        help: "Seconds between checks of plugged ports' security-group rules.")
+
     public static let all: [ConfigOption] = ([
+        agentPollingInterval,
         updateResourcesInterval, syncPowerStateInterval, maxConcurrentBuilds, consecutiveBuildServiceDisableThreshold,
         reservedHostMemoryMB, reservedHostCPUs, reservedHostDiskMB, cpuAllocationRatio, ramAllocationRatio,
         diskAllocationRatio, initialCPUAllocationRatio, initialRAMAllocationRatio, initialDiskAllocationRatio,

@@ -2,6 +2,7 @@ import ComputeRPC
 import ConductorRPC
 import Foundation
 import Logging
+import NeutronClient
 import Synchronization
 import NimbusKernel
 import NimbusRPC
@@ -18,6 +19,7 @@ public final class ComputeService: Service, Sendable {
     let timing: ServiceTiming
     let resourceInterval: Double
     let powerSyncInterval: Double
+    let agentPollingInterval: Double
     let inventory: InventorySettings
     let logger: Logger
     /// Set by the daemon when the transport needs peers to learn this compute's address (ZeroMQ).
@@ -25,7 +27,8 @@ public final class ComputeService: Service, Sendable {
     let rpcPublicKey: String?
 
     public init(host: String, registry: PluginRegistry, transport: any Transport, config: NimbusConfig,
-                logger: Logger, rpcEndpoint: String? = nil, rpcPublicKey: String? = nil) throws {
+                logger: Logger, rpcEndpoint: String? = nil, rpcPublicKey: String? = nil,
+                neutron: NeutronClient? = nil) throws {
         var logger = logger
         logger[metadataKey: "host"] = "\(host)"
         self.host = host
@@ -39,13 +42,20 @@ public final class ComputeService: Service, Sendable {
         self.resourceInterval = try ComputeOptions.updateResourcesInterval.read(config)
         self.powerSyncInterval = try ComputeOptions.syncPowerStateInterval.read(config)
         self.inventory = try Self.inventory(config)
-        self.manager = ComputeManager(host: host, driver: driver, conductor: conductor,
+        self.agentPollingInterval = try ComputeOptions.agentPollingInterval.read(config)
+        var manager = ComputeManager(host: host, driver: driver, conductor: conductor,
                                       peers: try ComputeRPCClient(transport: transport, config: config, timeout: timeout),
                                       maxConcurrentBuilds: try ComputeOptions.maxConcurrentBuilds.read(config),
                                       imageCacheDirectory: (CoreOptions.statePath.read(config)
                                           as NSString).appendingPathComponent("image-cache"),
                                       logger: logger, consoles: try ConsoleSettings(config, host: host),
                                       configDrives: try ConfigDriveSettings(config))
+        if let neutron {
+            let backend = try registry.makeNetworkBackend(named: CoreOptions.networkBackend.read(config),
+                                                          context: PluginContext(config: config, logger: logger, host: host))
+            manager.network = NetworkPlumbing(backend: backend, neutron: neutron, logger: logger)
+        }
+        self.manager = manager
         self.logger = logger
         self.rpcEndpoint = rpcEndpoint
         self.rpcPublicKey = rpcPublicKey
@@ -116,6 +126,9 @@ public final class ComputeService: Service, Sendable {
             group.addTask { await self.periodic(every: self.timing.reportInterval) { try await self.heartbeat(service) } }
             group.addTask { await self.periodic(every: self.resourceInterval) { try await self.reportResources() } }
             group.addTask { await self.periodic(every: self.powerSyncInterval) { try await self.manager.syncPowerStates() } }
+            if let network = manager.network {
+                group.addTask { await self.periodic(every: self.agentPollingInterval) { try await network.refreshFirewalls() } }
+            }
             if let events = driver as? any LifecycleEventDriver {
                 group.addTask {
                     await cancelWhenGracefulShutdown {

@@ -144,13 +144,14 @@ public final class AllInOne: Sendable {
         try await group.run()
     }
 
-    /// Starts one compute host as its own task, so it can be stopped alone (as if its process died).
-    func startCompute(_ host: String) async throws {
+    /// Starts one compute host as its own task, so it can be stopped alone (as if its process died) and started
+    /// again (tests restart a compute this way).
+    public func startCompute(_ host: String) async throws {
         let addressed = transport as? any AddressedTransport
         let endpoint = try await addressed?.bind()
         let service = try ComputeService(host: host, registry: runtime.registry, transport: transport,
                                          config: runtime.config, logger: runtime.logger, rpcEndpoint: endpoint,
-                                         rpcPublicKey: addressed?.publicKey)
+                                         rpcPublicKey: addressed?.publicKey, neutron: identityImage.neutronClient())
         // Each compute runs in its own group, like its own process: tests may kill it (cancel) or stop it
         // gracefully (as SIGTERM would).
         let group = ServiceGroup(configuration: .init(services: [.init(service: service)], logger: runtime.logger))

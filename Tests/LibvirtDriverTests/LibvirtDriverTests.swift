@@ -60,6 +60,18 @@ func libvirtDriver(_ overrides: [String: String] = [:], host: String = "lv-\(UUI
         #expect(!xml.contains("<boot dev"))
     }
 
+    @Test func eachPortIsABridgeInterfaceWithItsMACAndTapReplacingTheConfiguredNetwork() {
+        var g = GuestConfig(domainType: "qemu", name: "i", uuid: UUID(), displayName: "i", projectID: "p",
+                            flavor: Flavor(id: "1", name: "f", memoryMB: 128, vcpus: 1, rootGB: 0))
+        g.network = .user
+        g.vifs = [PluggedVIF(portID: "p1", macAddress: "fa:16:3e:00:00:01", bridge: "nbr-0123456789", device: "ntap-aaaaaaaaaa"),
+                  PluggedVIF(portID: "p2", macAddress: "fa:16:3e:00:00:02", bridge: "nbr-9876543210", device: "ntap-bbbbbbbbbb")]
+        let xml = g.xml().replacingOccurrences(of: "\n", with: "").replacingOccurrences(of: " ", with: "")
+        #expect(xml.contains(#"<interfacetype="bridge"><macaddress="fa:16:3e:00:00:01"/><sourcebridge="nbr-0123456789"/><targetdev="ntap-aaaaaaaaaa"/><modeltype="virtio"/></interface>"#))
+        #expect(xml.contains(#"<sourcebridge="nbr-9876543210"/><targetdev="ntap-bbbbbbbbbb"/>"#))
+        #expect(!xml.contains(#"<interfacetype="user">"#))
+    }
+
     @Test func libvirtStatesMapToNovaPowerStates() {
         #expect(DomainState.powerState(1) == .running)  // VIR_DOMAIN_RUNNING
         #expect(DomainState.powerState(2) == .running)  // BLOCKED

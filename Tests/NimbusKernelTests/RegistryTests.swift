@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import NimbusKernel
 import Testing
@@ -16,6 +17,15 @@ struct ImpostorComputeFilter: HostFilter {
     func filter(_ host: HostState, _ spec: RequestSpec) throws -> FilterVerdict { .reject("never") }
 }
 
+struct SecondFake: NetworkBackend {
+    static let name = "fake"
+    init(context: PluginContext) throws {}
+    func plug(_ port: HostPort) async throws -> PluggedVIF { PluggedVIF(portID: port.id, macAddress: "", bridge: "", device: "") }
+    func unplug(instance: UUID) async throws {}
+    func applyRules(portID: String, rules: [SecurityRule], portSecurity: Bool) async throws {}
+    func pluggedPorts() async -> [HostPort] { [] }
+}
+
 let testLogger = Logger(label: "test")
 
 @Suite struct RegistryTests {
@@ -30,6 +40,27 @@ let testLogger = Logger(label: "test")
         #expect(r.virtDrivers["fake.FakeDriver"] != nil)
         #expect(r.transports["inprocess"] != nil)
         #expect(Set(r.weigherOrder).isSuperset(of: ["RAMWeigher", "CPUWeigher", "DiskWeigher"]))
+    }
+
+    @Test func networkBackendsAreAFifthKindChosenByConfig() throws {
+        let r = PluginRegistry.builtin()
+        #expect(Set(r.networkBackends.keys) == ["fake", "linuxbridge"])
+        #expect(r.allOptions.contains { $0.section == "linux_bridge" && $0.name == "metadata_port" })
+        // The default follows the virt driver: a libvirt compute plugs real bridges, the fake one records.
+        #expect(CoreOptions.networkBackend.read(try NimbusConfig()) == "fake")
+        #expect(CoreOptions.networkBackend.read(try NimbusConfig(overrides: ["DEFAULT.compute_driver": "libvirt.LibvirtDriver"]))
+                == "linuxbridge")
+        #expect(type(of: try r.makeNetworkBackend(named: "fake", context: try context(["DEFAULT.host": "h"]))).name == "fake")
+        let bad = try NimbusConfig(overrides: ["network.backend": "ovs"])
+        do {
+            try r.checkConfigured(bad)
+            Issue.record("unknown backend accepted")
+        } catch let e as PluginError {
+            #expect("\(e)" == "[network] backend names unknown network backend 'ovs'; known: fake, linuxbridge")
+        }
+        #expect(throws: PluginError.duplicate(kind: .networkBackend, name: "fake")) {
+            try PluginRegistry.builtin().registering(networkBackend: SecondFake.self).validate()
+        }
     }
 
     @Test func duplicateNameIsRejected() throws {

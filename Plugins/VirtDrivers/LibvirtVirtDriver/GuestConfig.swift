@@ -20,6 +20,8 @@ struct GuestConfig: Sendable {
     var diskFormat = "qcow2"
     var diskCache = "none"
     var network: Network?
+    /// The instance's ports (Nova's LibvirtConfigGuestInterface for a bridge VIF); when any, they replace `network`.
+    var vifs: [PluggedVIF] = []
     var consoleLogPath: String?
     var vncListen: String?
     /// A TCP serial port in bind mode (`[serial_console] enabled`), port 0 also logging to `consoleLogPath`.
@@ -64,7 +66,13 @@ struct GuestConfig: Sendable {
                 XMLNode("readonly"),
             ]))
         }
-        switch network {
+        for vif in vifs {
+            devices.append(XMLNode("interface", [("type", "bridge")], [
+                XMLNode("mac", [("address", vif.macAddress)]), XMLNode("source", [("bridge", vif.bridge)]),
+                XMLNode("target", [("dev", vif.device)]), XMLNode("model", [("type", "virtio")]),
+            ]))
+        }
+        switch vifs.isEmpty ? network : nil {
         case .user:
             devices.append(XMLNode("interface", [("type", "user")], [XMLNode("model", [("type", "virtio")])]))
         case .network(let name):

@@ -93,6 +93,7 @@ public final class LibvirtDriver: VirtDriver, ConsoleOutputDriver, PausableDrive
             domainType: settings.domainType, name: GuestConfig.domainName(i.uuid), uuid: i.uuid, displayName: i.name,
             projectID: i.projectID, flavor: i.flavor, vncListen: settings.vncListen, cpuMode: settings.cpuMode)
         guest.network = settings.network
+        guest.vifs = request.vifs
         if let serial = settings.serial { guest.serialTCP = try SerialPorts.acquire(host: serial.host, in: serial.ports) }
         let props = request.imageProperties
         // Kernel and ramdisk come as files the compute fetched for the image's kernel_id / ramdisk_id, never as

@@ -10,6 +10,10 @@ public enum CoreOptions {
                                                       help: "Top-level directory for state.")
     public static let computeDriver = TypedOption<String>("DEFAULT", "compute_driver", default: "fake.FakeDriver",
                                                           help: "The virt driver computes use.")
+    public static let networkBackend = TypedOption<String>(
+        "network", "backend", describedAs: "linuxbridge with a libvirt compute_driver, else fake",
+        help: "The network backend computes plug ports with (bridge, DHCP, firewall).",
+        computed: { computeDriver.read($0).hasPrefix("libvirt") ? "linuxbridge" : "fake" })
     public static let reportInterval = TypedOption<Double>("DEFAULT", "report_interval", default: 10,
                                                            help: "Seconds between service heartbeats.")
     public static let serviceDownTime = TypedOption<Double>(
@@ -39,7 +43,7 @@ public enum CoreOptions {
         "metrics", "weight_setting", help: "name=ratio pairs, e.g. cpu.percent=-1.0")
 
     public static let typed: [any AnyTypedOption] = [
-        host, statePath, computeDriver, reportInterval, serviceDownTime, transportURL, rpcResponseTimeout, debug,
+        host, statePath, computeDriver, networkBackend, reportInterval, serviceDownTime, transportURL, rpcResponseTimeout, debug,
         enabledFilters, availableFilters, weightClasses, maxAttempts,
     ]
     public static let all: [ConfigOption] = typed.map(\.declaration) + upgradeLevels

@@ -1,9 +1,10 @@
-/// The four plugin kinds.
+/// The five plugin kinds.
 public enum PluginKind: String, Sendable, Hashable, CaseIterable {
     case filter = "host filter"
     case weigher = "host weigher"
     case virtDriver = "virt driver"
     case transport = "transport"
+    case networkBackend = "network backend"
 }
 
 public enum PluginError: Error, Sendable, Hashable, CustomStringConvertible {
@@ -44,6 +45,7 @@ public struct PluginRegistry: Sendable {
     public private(set) var weighers: [String: Entry<any HostWeigher>] = [:]
     public private(set) var virtDrivers: [String: Entry<any VirtDriver>] = [:]
     public private(set) var transports: [String: TransportEntry] = [:]
+    public private(set) var networkBackends: [String: Entry<any NetworkBackend>] = [:]
     /// Insertion order of weighers, so "all weighers" has a stable order.
     public private(set) var weigherOrder: [String] = []
     /// Duplicates seen by the non-throwing `registering` chain; `validate()` reports them at startup.
@@ -76,6 +78,11 @@ public struct PluginRegistry: Sendable {
             make: { try T(context: $0) })
     }
 
+    public mutating func register<B: NetworkBackend>(networkBackend: B.Type) throws(PluginError) {
+        guard networkBackends[B.name] == nil else { throw .duplicate(kind: .networkBackend, name: B.name) }
+        networkBackends[B.name] = Entry(name: B.name, options: B.configOptions, make: { try B(context: $0) })
+    }
+
     /// Chainable forms for `Nimbus.main(registry: .builtin().registering(filter: RackFilter.self))`.
     /// A duplicate is remembered and fails `validate()` at daemon startup.
     public func registering<F: HostFilter>(filter: F.Type) -> PluginRegistry {
@@ -102,6 +109,12 @@ public struct PluginRegistry: Sendable {
         return copy
     }
 
+    public func registering<B: NetworkBackend>(networkBackend: B.Type) -> PluginRegistry {
+        var copy = self
+        do { try copy.register(networkBackend: networkBackend) } catch { copy.duplicates.append(error) }
+        return copy
+    }
+
     public func validate() throws(PluginError) {
         if let first = duplicates.first { throw first }
     }
@@ -110,6 +123,7 @@ public struct PluginRegistry: Sendable {
     public var allOptions: [ConfigOption] {
         CoreOptions.all + filters.values.flatMap(\.options) + weighers.values.flatMap(\.options)
             + virtDrivers.values.flatMap(\.options) + transports.values.flatMap(\.options)
+            + networkBackends.values.flatMap(\.options)
     }
 
     // MARK: instantiation by configured name
@@ -143,6 +157,14 @@ public struct PluginRegistry: Sendable {
         return try entry.make(context)
     }
 
+    public func makeNetworkBackend(named name: String, context: PluginContext) throws -> any NetworkBackend {
+        guard let entry = networkBackends[name] else {
+            throw PluginError.unknown(kind: .networkBackend, name: name, option: "[network] backend",
+                                      known: Array(networkBackends.keys))
+        }
+        return try entry.make(context)
+    }
+
     /// Picks the transport whose scheme matches `transport_url` (`zmq://…` → ZeroMQ).
     public func makeTransport(url: String, context: PluginContext) throws -> any Transport {
         let scheme = url.split(separator: ":", maxSplits: 1).first.map(String.init) ?? url
@@ -167,6 +189,12 @@ public struct PluginRegistry: Sendable {
         if virtDrivers[driver] == nil {
             throw PluginError.unknown(kind: .virtDriver, name: driver, option: "[DEFAULT] compute_driver",
                                       known: Array(virtDrivers.keys))
+        }
+        // Only checked once backends are registered: a registry of filters alone (tests, examples) needs none.
+        let backend = CoreOptions.networkBackend.read(config)
+        if !networkBackends.isEmpty, networkBackends[backend] == nil {
+            throw PluginError.unknown(kind: .networkBackend, name: backend, option: "[network] backend",
+                                      known: Array(networkBackends.keys))
         }
     }
 }

@@ -46,15 +46,19 @@ public struct SpawnRequest: Codable, Sendable, Hashable {
     public var imageProperties: [String: String]
     /// The config drive the compute built (an ISO 9660 image labelled config-2), to attach as a read-only cdrom.
     public var configDrivePath: String?
+    /// The instance's ports as the network backend plugged them: a NIC each, on its bridge, with its MAC.
+    public var vifs: [PluggedVIF]
 
     public init(instance: InstanceRecord, imagePath: String? = nil, kernelPath: String? = nil,
-                ramdiskPath: String? = nil, imageProperties: [String: String] = [:], configDrivePath: String? = nil) {
+                ramdiskPath: String? = nil, imageProperties: [String: String] = [:], configDrivePath: String? = nil,
+                vifs: [PluggedVIF] = []) {
         self.instance = instance
         self.configDrivePath = configDrivePath
         self.imagePath = imagePath
         self.kernelPath = kernelPath
         self.ramdiskPath = ramdiskPath
         self.imageProperties = imageProperties
+        self.vifs = vifs
     }
 }
 
