@@ -56,6 +56,20 @@ if [ -e /sys/class/net/eth0 ]; then
   /bin/busybox ip link set eth0 up
   /bin/busybox udhcpc -i eth0 -n -q -t 30 -T 2 -s /bin/dhcp-event
   /bin/busybox nc -ll -p 8080 -e /bin/busybox echo NIMBUS-GUEST-NC &
+  # The metadata service (issue 13) through 169.254.169.254, as cloud-init asks it (no wget -T: it crashes
+  # busybox-static 1.35); in the background so a
+  # network without the service does not delay the rest.
+  ( for _ in 1 2 3 4 5 6 7 8 9 10; do
+      md=$(/bin/busybox wget -q -O - http://169.254.169.254/openstack/latest/meta_data.json 2>/dev/null) && break
+      /bin/busybox sleep 1
+    done
+    if [ -n "$md" ]; then
+      ud=$(/bin/busybox wget -q -O - http://169.254.169.254/latest/user-data 2>/dev/null)
+      printf 'NIMBUS-MD-META %s\nNIMBUS-MD-USERDATA-BEGIN\n%s\nNIMBUS-MD-USERDATA-END\n' \
+        "$(echo "$md" | /bin/busybox tr -d '\n')" "$ud" > /dev/ttyS0
+    else
+      echo "NIMBUS-MD-FAIL $(/bin/busybox wget -O - http://169.254.169.254/openstack/latest/meta_data.json 2>&1 | /bin/busybox tr '\n' ' ')" > /dev/ttyS0
+    fi ) &
 fi
 # --- end network ---
 # --- config drive (issue 13): mount the drive labelled config-2 and print what cloud-init would read ---
