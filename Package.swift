@@ -87,6 +87,7 @@ let package = Package(
             dependencies: [
                 "NimbusKernel", "NimbusStore", "NimbusRPC", "ConductorRPC", "SchedulerRPC", "ComputeRPC", "NeutronClient", "NimbusJSON",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),

@@ -12,7 +12,7 @@ extension ComputeAPI {
     /// `common.raise_feature_not_supported()` answers a driver's NotImplementedError.
     static let unsupportedActions: Set<String> = [
         "os-migrateLive", "evacuate",
-        "createImage", "createBackup", "shelve", "unshelve", "shelveOffload",
+        "createBackup",
         "changePassword", "injectNetworkInfo", "addSecurityGroup", "removeSecurityGroup",
         "addFloatingIp", "removeFloatingIp", "addFixedIp", "removeFixedIp",
     ]

@@ -18,6 +18,8 @@ public struct ComputeManager: Sendable {
     let images: ImageCache
     let logger: Logger
     let consoles: ConsoleSettings
+    /// `shelved_offload_time`: 0 offloads a shelved server at once.
+    var shelvedOffloadTime = 0
 
     init(host: String, driver: any VirtDriver, conductor: ConductorClient, peers: ComputeRPCClient,
          maxConcurrentBuilds: Int, imageCacheDirectory: String, logger: Logger,
@@ -46,6 +48,8 @@ public struct ComputeManager: Sendable {
         serveResize(&e)
         serveRebuild(&e)
         serveRescue(&e)
+        serveSnapshot(&e)
+        serveShelve(&e)
         serveConsoles(&e)
         e.on(ComputeManagerAPI.getConsoleOutput) { op in
             let d = try Self.capability(driver, (any ConsoleOutputDriver).self, "console output")

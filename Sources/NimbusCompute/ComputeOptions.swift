@@ -24,9 +24,14 @@ public enum ComputeOptions {
     public static let initialDiskAllocationRatio = TypedOption<Double>("DEFAULT", "initial_disk_allocation_ratio",
                                                                        default: 1.0)
 
+    public static let shelvedOffloadTime = TypedOption<Int>(
+        "DEFAULT", "shelved_offload_time", default: 0,
+        help: "Seconds a shelved server keeps its host before it is offloaded; 0: at once, < 0: never.")
+
     public static let all: [ConfigOption] = ([
         updateResourcesInterval, syncPowerStateInterval, maxConcurrentBuilds, consecutiveBuildServiceDisableThreshold,
         reservedHostMemoryMB, reservedHostCPUs, reservedHostDiskMB, cpuAllocationRatio, ramAllocationRatio,
         diskAllocationRatio, initialCPUAllocationRatio, initialRAMAllocationRatio, initialDiskAllocationRatio,
+        shelvedOffloadTime,
     ] as [any AnyTypedOption]).map(\.declaration)
 }

@@ -39,12 +39,14 @@ public final class ComputeService: Service, Sendable {
         self.resourceInterval = try ComputeOptions.updateResourcesInterval.read(config)
         self.powerSyncInterval = try ComputeOptions.syncPowerStateInterval.read(config)
         self.inventory = try Self.inventory(config)
-        self.manager = ComputeManager(host: host, driver: driver, conductor: conductor,
-                                      peers: try ComputeRPCClient(transport: transport, config: config, timeout: timeout),
-                                      maxConcurrentBuilds: try ComputeOptions.maxConcurrentBuilds.read(config),
-                                      imageCacheDirectory: (CoreOptions.statePath.read(config)
-                                          as NSString).appendingPathComponent("image-cache"),
-                                      logger: logger, consoles: try ConsoleSettings(config, host: host))
+        var manager = ComputeManager(host: host, driver: driver, conductor: conductor,
+                                     peers: try ComputeRPCClient(transport: transport, config: config, timeout: timeout),
+                                     maxConcurrentBuilds: try ComputeOptions.maxConcurrentBuilds.read(config),
+                                     imageCacheDirectory: (CoreOptions.statePath.read(config)
+                                         as NSString).appendingPathComponent("image-cache"),
+                                     logger: logger, consoles: try ConsoleSettings(config, host: host))
+        manager.shelvedOffloadTime = try ComputeOptions.shelvedOffloadTime.read(config)
+        self.manager = manager
         self.logger = logger
         self.rpcEndpoint = rpcEndpoint
         self.rpcPublicKey = rpcPublicKey

@@ -17,6 +17,8 @@ public struct ConductorManager: Sendable {
     let maxAttempts: Int
     /// `resize_confirm_window` in seconds (0: off).
     let resizeConfirmWindow: Int
+    /// `reclaim_instance_interval` in seconds (0: deletes are immediate, nothing to reclaim).
+    let reclaimInstanceInterval: Int
     /// `rpc_response_timeout` in seconds (how long a compute may wait on us before giving up).
     let rpcTimeout: Double
     public let logger: Logger
@@ -39,6 +41,7 @@ public struct ConductorManager: Sendable {
         self.compute = try ComputeRPCClient(transport: transport, config: config, timeout: timeout)
         self.maxAttempts = max(1, try CoreOptions.maxAttempts.read(config))
         self.resizeConfirmWindow = try ConductorOptions.resizeConfirmWindow.read(config)
+        self.reclaimInstanceInterval = try CoreOptions.reclaimInstanceInterval.read(config)
         self.logger = logger
     }
 
@@ -109,6 +112,8 @@ public struct ConductorManager: Sendable {
         }
         serveCapabilities(&db)
         serveMoves(&task, &db)
+        serveImageUploads(&db)
+        serveShelve(&task, &db)
         return [task, db]
     }
 

@@ -78,8 +78,9 @@ struct APICommand: AsyncParsableCommand {
         // replaced by an external Keystone / Glance), as the all-in-one serves them.
         let identityImage = try IdentityImageServices(runtime: rt, store: store)
         let keystone = APIOptions.authStrategy.read(rt.config) == "keystone"
-        let api = try ComputeAPI(store: store, transport: transport, config: rt.config, logger: rt.logger,
+        var api = try ComputeAPI(store: store, transport: transport, config: rt.config, logger: rt.logger,
                                  validator: keystone ? identityImage.validator : nil)
+        api.imageEndpoint = { [identityImage] in identityImage.imageURL() }
         let directory = ServiceDirectory.install(on: transport, store: store, logger: rt.logger)
         try await identityImage.bootstrapIfNeeded()
         try await runServices([TransportShutdown(transport: transport), StoreCheckpoints(store: store)]

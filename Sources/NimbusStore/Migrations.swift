@@ -116,6 +116,7 @@ enum Migrations {
         m.registerMigration("009_migrations", migrate: lifecycle)
         m.registerMigration("010_networks", migrate: networks)
         m.registerMigration("011_console_auth_tokens", migrate: consoleAuthTokens)
+        m.registerMigration("012_lifecycle", migrate: instanceShelves)
         return m
     }
 }

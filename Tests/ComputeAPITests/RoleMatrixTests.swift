@@ -85,6 +85,7 @@ import Testing
             ("rebuild", ["imageRef": "cirros"], .server), ("rescue", NSNull(), .server), ("unrescue", NSNull(), .server),
             ("trigger_crash_dump", NSNull(), .server), ("migrate", NSNull(), .serverAdmin),
             ("confirmResize", NSNull(), .server), ("revertResize", NSNull(), .server),
+            ("shelve", NSNull(), .server), ("shelveOffload", NSNull(), .serverAdmin), ("unshelve", NSNull(), .server),
         ]
         for (name, args, scope) in actions {
             rows.append(Row(route: "POST /servers/{id}/action", scope: scope, body: [name: args], label: name))

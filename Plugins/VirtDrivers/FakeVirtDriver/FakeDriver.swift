@@ -20,6 +20,7 @@ public actor FakeDriver: VirtDriver, ConsoleOutputDriver, PausableDriver, Suspen
     let host: String
     var resources: HostResources
     let failSpawn: Bool
+    let failSnapshot: Bool
     let latency: Duration
     /// `[fake] fetch_images`.
     public nonisolated let needsImageFiles: Bool
@@ -42,6 +43,7 @@ public actor FakeDriver: VirtDriver, ConsoleOutputDriver, PausableDriver, Suspen
             supportedInstances: [["x86_64", "fake", "hvm"], ["i686", "fake", "hvm"]])
         try FakeInventory.apply(to: &self.resources, config: c, host: host)
         self.failSpawn = (FakeOptions.failSpawnHosts.read(c) ?? []).contains(host)
+        self.failSnapshot = (FakeOptions.failSnapshotHosts.read(c) ?? []).contains(host)
         self.latency = .milliseconds(try int(FakeOptions.spawnLatencyMS))
         self.needsImageFiles = try FakeOptions.fetchImages.read(c)
         self.logger = context.logger

@@ -7,6 +7,8 @@ enum FakeOptions {
                                            help: "Memory of every fake host (per host too).")
     static let localGB = TypedOption<Int>("fake", "local_gb", default: 1024, help: "Disk of every fake host (per host too).")
     static let failSpawnHosts = TypedOption<[String]?>("fake", "fail_spawn_hosts", help: "Hosts on which every spawn fails.")
+    static let failSnapshotHosts = TypedOption<[String]?>("fake", "fail_snapshot_hosts",
+                                                          help: "Hosts on which every snapshot fails.")
     static let spawnLatencyMS = TypedOption<Int>("fake", "spawn_latency_ms", default: 0,
                                                  help: "Added to every spawn (per host too).")
     static let hypervisorVersion = TypedOption<Int>("fake", "hypervisor_version", default: 1000)
@@ -23,6 +25,6 @@ enum FakeOptions {
 
     static let all: [ConfigOption] = ([
         vcpus, memoryMB, localGB, failSpawnHosts, spawnLatencyMS, hypervisorVersion, numaNodes, pciDevices, metrics,
-        fetchImages,
+        fetchImages, failSnapshotHosts,
     ] as [any AnyTypedOption]).map(\.declaration)
 }
