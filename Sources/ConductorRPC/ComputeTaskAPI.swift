@@ -18,7 +18,8 @@ public enum ComputeTaskAPI: RPCAPIContract {
         .cast, "build_instances", since: RPCVersion(1, 19))
 
     public static let methods: [RPCMethodInfo] = [scheduleAndBuildInstances.info, buildInstances.info,
-                                                   migrateServer.info, unshelveInstance.info]
+                                                   migrateServer.info, unshelveInstance.info,
+                                                   rebuildInstance.info]
 }
 
 /// The typed client of the orchestration API.

@@ -16,6 +16,11 @@ extension ConductorAPI {
     public static let shelveOffloadFinish = Call<UUIDArg, InstanceRecord>(.call, "shelve_offload_finish",
                                                                           since: RPCVersion(3, 3))
 
+    /// Evacuations from this host that finished elsewhere (`done`): a compute coming back destroys their
+    /// leftover guests and frees the source claim (Nova's `_destroy_evacuated_instances`). Nimbus's own, 3.3.
+    public static let evacuationsFromHost = Call<HostArg, [MigrationRecord]>(.call, "evacuations_from_host",
+                                                                             since: RPCVersion(3, 3))
+
     public struct ImageUpload: Codable, Sendable, Hashable {
         public var id: String
         /// Where `data` goes: must equal the bytes received so far, so a lost or repeated range is refused.

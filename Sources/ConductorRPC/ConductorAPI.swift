@@ -41,7 +41,7 @@ public enum ConductorAPI: RPCAPIContract {
         instanceGet.info, instanceDestroy.info, instancesDeleted.info, instancesOnHost.info, instanceFaultCreate.info,
         allocationRelease.info, imageGet.info, imageData.info, buildResult.info, actionEvent.info,
         computeNodeCapabilities.info, migrationStep.info, imageUpload.info, imageDelete.info,
-        shelveOffloadFinish.info,
+        shelveOffloadFinish.info, evacuationsFromHost.info,
     ]
 
     public struct RegisterService: Codable, Sendable, Hashable {

@@ -22,9 +22,10 @@ extension ComputeAPI {
         try f.only(["name", "metadata"])
         let name = try f.string("name", required: true, min: 1, trimmed: true)!
         let metadata = try f.stringMap("metadata") ?? [:]
-        if !ctx.at(39), metadata.count > defaultQuotas["metadata_items", default: 128] {
-            throw NovaError(.forbidden, "Quota exceeded for metadata_items: Requested \(metadata.count), but already "
-                            + "used 0 of \(defaultQuotas["metadata_items", default: 128]) metadata_items")
+        // Before 2.39 the image metadata counts against the metadata_items quota (Nova's 403).
+        if !ctx.at(39), let m = try await effectiveQuotas(ctx.auth.projectID)["metadata_items"], m >= 0, metadata.count > m {
+            throw NovaError.forbidden("Quota exceeded for metadata_items: Requested \(metadata.count), but already "
+                                      + "used 0 of \(m) metadata_items")
         }
         // Not blocked by a lock (Nova's snapshot has no check_instance_lock).
         try Self.checkState(i, "createImage", vmStates: [.active, .stopped, .paused, .suspended], tasks: [nil])

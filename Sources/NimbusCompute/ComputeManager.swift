@@ -160,6 +160,10 @@ public struct ComputeManager: Sendable {
     /// interrupted deletes are finished. A guest the database never knew is only logged, as Nova does: it may
     /// belong to someone else on a shared hypervisor.
     func recover() async throws {
+        // A conductor pinned below 3.3 cannot list evacuations: nothing to clean then.
+        do { try await destroyEvacuatedInstances() } catch {
+            logger.warning("cannot look for evacuated instances: \(error)")
+        }
         let known = try await conductor.db.call(ConductorAPI.instancesOnHost, ConductorAPI.HostArg(host))
         let knownIDs = Set(known.map(\.uuid))
         let unknown = try await driver.listInstances().filter { !knownIDs.contains($0) }

@@ -114,6 +114,7 @@ public struct ConductorManager: Sendable {
         serveMoves(&task, &db)
         serveImageUploads(&db)
         serveShelve(&task, &db)
+        serveEvacuate(&task, &db)
         return [task, db]
     }
 

@@ -111,6 +111,10 @@ import Testing
             let rescued = try await Self.action(cloud, src, ["createImage": ["name": "r"]])
             #expect(rescued.status == 409)
             #expect(rescued.message == "Cannot 'createImage' instance \(src) while it is in vm_state rescued")
+            // Before 2.39 the image metadata counts against metadata_items (128 by default): 403 before anything else.
+            let many = Dictionary(uniqueKeysWithValues: (0..<129).map { ("k\($0)", "v") })
+            let quota = try await Self.action(cloud, src, ["createImage": ["name": "q", "metadata": many]], "2.38")
+            #expect(quota.status == 403, "\(quota.body)")
         }
     }
 }

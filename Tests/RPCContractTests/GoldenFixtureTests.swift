@@ -12,12 +12,14 @@ import Testing
     /// The methods each test below checks, to prove no descriptor is left without a fixture.
     static let checked: [String: Set<String>] = [
         SchedulerAPI.name: ["select_destinations"],
-        ComputeTaskAPI.name: ["schedule_and_build_instances", "build_instances", "migrate_server", "unshelve_instance"],
+        ComputeTaskAPI.name: ["schedule_and_build_instances", "build_instances", "migrate_server", "unshelve_instance",
+                              "rebuild_instance"],
         ConductorAPI.name: [
             "service_register", "service_heartbeat", "service_stopped", "compute_node_update", "instance_update",
             "instance_get", "instance_destroy", "instances_deleted", "instances_on_host", "instance_fault_create",
             "allocation_release", "image_get", "image_data", "build_result", "action_event", "compute_node_capabilities",
             "migration_step", "image_upload", "image_delete", "shelve_offload_finish",
+            "evacuations_from_host",
         ],
         ComputeManagerAPI.name: [
             "build_and_run_instance", "terminate_instance", "reboot_instance", "stop_instance", "start_instance",
@@ -56,6 +58,9 @@ import Testing
             allowSameHost: true, requestID: "req-1", userID: "u1"), reply: Empty())
         try GoldenFixture.check(ComputeTaskAPI.unshelveInstance, args: UnshelveArgs(
             instanceUUID: Samples.uuid(1), availabilityZone: .some("az1"), host: "h2", requestID: "req-1"), reply: Empty())
+        try GoldenFixture.check(ComputeTaskAPI.rebuildInstance, args: EvacuateArgs(
+            instanceUUID: Samples.uuid(1), host: "h2", force: true, targetStopped: true, requestID: "req-1",
+            userID: "u1"), reply: Empty())
     }
 
     @Test func conductor() throws {
@@ -97,6 +102,7 @@ import Testing
             reply: C.ImageUploadResult(size: 8, status: "active"))
         try GoldenFixture.check(C.imageDelete, args: C.ImageRef(id: "img-1"), reply: Empty())
         try GoldenFixture.check(C.shelveOffloadFinish, args: uuidArg, reply: Samples.instance)
+        try GoldenFixture.check(C.evacuationsFromHost, args: C.HostArg("h1"), reply: [Samples.migration])
     }
 
     @Test func compute() throws {
@@ -113,7 +119,7 @@ import Testing
         }
         try GoldenFixture.check(C.rebuildInstance, args: RebuildOperation(
             instance: Samples.instance, oldVMState: .stopped, imageProperties: ["hw_disk_bus": "virtio"],
-            preserveEphemeral: true, requestID: "req-1"), reply: Empty())
+            preserveEphemeral: true, requestID: "req-1", migration: Samples.migration, targetStopped: true), reply: Empty())
         try GoldenFixture.check(C.rescueInstance, args: RescueOperation(instance: Samples.instance,
                                                                          rescueImageRef: "img-2", requestID: "req-1"),
                                 reply: Empty())
