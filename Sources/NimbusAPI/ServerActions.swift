@@ -141,9 +141,12 @@ extension ComputeAPI {
         try await requireCapability(i, action: action)
         let updated: InstanceRecord
         do {
-            updated = try await store.updateInstance(i.uuid, InstanceUpdate(taskState: .some(task), expectedTaskStates: tasks))
+            updated = try await store.updateInstance(i.uuid, InstanceUpdate(taskState: .some(task), expectedTaskStates: tasks),
+                                                     expectedVMStates: vmStates)
         } catch let StoreError.unexpectedTaskState(_, actual, _) {
             throw NovaError.conflict("Cannot '\(action)' instance \(id) while it is in task_state \(actual ?? "None")")
+        } catch let StoreError.unexpectedVMState(_, actual) {
+            throw NovaError.conflict("Cannot '\(action)' instance \(id) while it is in vm_state \(actual)")
         }
         let rid = RequestContext.requestID ?? RequestContext.newRequestID()
         try await store.startAction(i.uuid, action: action, requestID: rid, userID: ctx.auth.userID,
