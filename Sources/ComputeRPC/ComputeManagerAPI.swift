@@ -5,12 +5,12 @@ import NimbusRPC
 /// The compute manager's RPC API (Nova's `nova.compute.rpcapi.ComputeAPI`, 6.5), served by each compute on
 /// `compute.<host>`. Every method Nimbus has is in Nova's 6.0 form (the console methods Nova has at 6.0 are
 /// served from 6.6: a compute older than that does not have them; the snapshot, soft-delete and shelve methods
-/// from 6.7).
+/// from 6.7, live migration from 6.8).
 public enum ComputeManagerAPI: RPCAPIContract {
     public static let name = "compute"
     public static let topic = "compute"
     public static let namespace: String? = nil
-    public static let version = RPCVersion(6, 7)
+    public static let version = RPCVersion(6, 8)
 
     public typealias Operation = RPCMethod<ComputeManagerAPI, InstanceOperation, Empty>
     static let v6 = RPCVersion(6, 0)
@@ -44,7 +44,7 @@ public enum ComputeManagerAPI: RPCAPIContract {
         getHostUptime.info, getVNCConsole.info, getSerialConsole.info,
     ] + resizeMethods + [rebuildInstance.info, rescueInstance.info, unrescueInstance.info, triggerCrashDump.info,
                         snapshotInstance.info, softDeleteInstance.info, restoreInstance.info, shelveInstance.info,
-                        shelveOffloadInstance.info, unshelveInstance.info]
+                        shelveOffloadInstance.info, unshelveInstance.info] + liveMigrationMethods
 }
 
 /// The typed client of the compute API (aim it at one host with `prepare(server:)`).

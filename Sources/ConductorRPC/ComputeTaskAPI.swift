@@ -8,7 +8,7 @@ public enum ComputeTaskAPI: RPCAPIContract {
     public static let name = "compute_task"
     public static let topic = "conductor"
     public static let namespace: String? = "compute_task"
-    public static let version = RPCVersion(1, 27)
+    public static let version = RPCVersion(1, 28)
 
     /// Added in Nova's 1.16 (1.17 added tags, which Nimbus keeps in the store instead).
     public static let scheduleAndBuildInstances = RPCMethod<ComputeTaskAPI, ScheduleAndBuildArgs, Empty>(
@@ -19,7 +19,7 @@ public enum ComputeTaskAPI: RPCAPIContract {
 
     public static let methods: [RPCMethodInfo] = [scheduleAndBuildInstances.info, buildInstances.info,
                                                    migrateServer.info, unshelveInstance.info,
-                                                   rebuildInstance.info]
+                                                   rebuildInstance.info, liveMigrateInstance.info]
 }
 
 /// The typed client of the orchestration API.

@@ -40,7 +40,7 @@ extension ComputeAPI {
         let known = Set(Self.powerActions.keys).union(["reboot", "lock", "unlock", "os-getConsoleOutput",
                                                        "forceDelete", "os-resetState", "restore"])
             .union(Self.moveActions).union(["rebuild", "rescue", "trigger_crash_dump", "createImage"]).union(Self.shelveActions)
-            .union(["evacuate"])
+            .union(["evacuate", "os-migrateLive"])
         if Self.isUnimplementedAction(name) { return try await unimplementedAction(name, args, ctx) }
         guard known.contains(name) else { throw NovaError.badRequest("There is no such action: \(name)") }
         let s = try await server(ctx.parameters.get("id"), ctx, write: "os_compute_api:servers:\(name)")
@@ -51,6 +51,7 @@ extension ComputeAPI {
         if name == "createImage" { return try await createImageAction(args, s, ctx) }
         if Self.shelveActions.contains(name) { return try await shelveAction(name, args, s, ctx) }
         if name == "evacuate" { return try await evacuateAction(args, s, ctx) }
+        if name == "os-migrateLive" { return try await liveMigrateAction(args, s, ctx) }
         let i = s.instance
         let id = i.uuid.uuidString.lowercased()
         let locked = s.fields.lockedBy != nil && !ctx.auth.isAdmin

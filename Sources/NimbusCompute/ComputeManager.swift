@@ -51,6 +51,7 @@ public struct ComputeManager: Sendable {
         serveSnapshot(&e)
         serveShelve(&e)
         serveConsoles(&e)
+        serveLiveMigration(&e)
         e.on(ComputeManagerAPI.getConsoleOutput) { op in
             let d = try Self.capability(driver, (any ConsoleOutputDriver).self, "console output")
             return ConsoleTail.tail(try await d.consoleOutput(op.instance), length: op.length)

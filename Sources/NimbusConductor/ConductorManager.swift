@@ -115,6 +115,7 @@ public struct ConductorManager: Sendable {
         serveImageUploads(&db)
         serveShelve(&task, &db)
         serveEvacuate(&task, &db)
+        serveLiveMigrate(&task)
         return [task, db]
     }
 

@@ -19,7 +19,6 @@ import Testing
             let id = try await cloud.boot("vm", token: "admin")[0]
             let action = "/v2.1/servers/\(id)/action"
             let bodies: [String: Any] = [
-                "os-migrateLive": ["host": NSNull(), "block_migration": "auto"],
                 "changePassword": ["adminPass": "x"], "createBackup": ["name": "b", "backup_type": "daily", "rotation": 1],
             ]
             for (name, args) in bodies {

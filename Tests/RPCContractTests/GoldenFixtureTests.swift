@@ -13,7 +13,7 @@ import Testing
     static let checked: [String: Set<String>] = [
         SchedulerAPI.name: ["select_destinations"],
         ComputeTaskAPI.name: ["schedule_and_build_instances", "build_instances", "migrate_server", "unshelve_instance",
-                              "rebuild_instance"],
+                              "rebuild_instance", "live_migrate_instance"],
         ConductorAPI.name: [
             "service_register", "service_heartbeat", "service_stopped", "compute_node_update", "instance_update",
             "instance_get", "instance_destroy", "instances_deleted", "instances_on_host", "instance_fault_create",
@@ -28,6 +28,8 @@ import Testing
             "rebuild_instance", "rescue_instance", "unrescue_instance", "trigger_crash_dump",
             "get_vnc_console", "get_serial_console", "snapshot_instance", "soft_delete_instance", "restore_instance",
             "shelve_instance", "shelve_offload_instance", "unshelve_instance",
+            "live_migration", "post_live_migration_at_destination", "live_migration_force_complete",
+            "live_migration_abort",
         ],
     ]
 
@@ -60,6 +62,9 @@ import Testing
             instanceUUID: Samples.uuid(1), availabilityZone: .some("az1"), host: "h2", requestID: "req-1"), reply: Empty())
         try GoldenFixture.check(ComputeTaskAPI.rebuildInstance, args: EvacuateArgs(
             instanceUUID: Samples.uuid(1), host: "h2", force: true, targetStopped: true, requestID: "req-1",
+            userID: "u1"), reply: Empty())
+        try GoldenFixture.check(ComputeTaskAPI.liveMigrateInstance, args: LiveMigrateArgs(
+            instanceUUID: Samples.uuid(1), host: "h2", force: true, blockMigration: false, requestID: "req-1",
             userID: "u1"), reply: Empty())
     }
 
@@ -113,7 +118,8 @@ import Testing
                   C.triggerCrashDump, C.softDeleteInstance, C.restoreInstance, C.shelveOffloadInstance] {
             try GoldenFixture.check(m, args: Samples.operation, reply: Empty())
         }
-        for m in [C.prepResize, C.resizeInstance, C.finishResize, C.confirmResize, C.revertResize, C.finishRevertResize] {
+        for m in [C.prepResize, C.resizeInstance, C.finishResize, C.confirmResize, C.revertResize, C.finishRevertResize,
+                  C.liveMigration, C.postLiveMigrationAtDestination, C.liveMigrationForceComplete, C.liveMigrationAbort] {
             try GoldenFixture.check(m, args: MigrationOperation(instance: Samples.instance, migration: Samples.migration,
                                                                 requestID: "req-1"), reply: Empty())
         }

@@ -26,6 +26,9 @@ public actor FakeDriver: VirtDriver, ConsoleOutputDriver, PausableDriver, Suspen
     public nonisolated let needsImageFiles: Bool
     let logger: Logger
     var guests: [UUID: Guest] = [:]
+    /// Live migrations in flight on this source, and what was asked of them (FakeDriver+LiveMigration).
+    var liveJobs: [UUID: LiveJob] = [:]
+    let liveMigrationTime: Duration
     let consoleServers = FakeConsoleServers()
     nonisolated let events: (stream: AsyncStream<LifecycleEvent>, continuation: AsyncStream<LifecycleEvent>.Continuation)
 
@@ -45,6 +48,7 @@ public actor FakeDriver: VirtDriver, ConsoleOutputDriver, PausableDriver, Suspen
         self.failSpawn = (FakeOptions.failSpawnHosts.read(c) ?? []).contains(host)
         self.failSnapshot = (FakeOptions.failSnapshotHosts.read(c) ?? []).contains(host)
         self.latency = .milliseconds(try int(FakeOptions.spawnLatencyMS))
+        self.liveMigrationTime = .milliseconds(try int(FakeOptions.liveMigrationMS))
         self.needsImageFiles = try FakeOptions.fetchImages.read(c)
         self.logger = context.logger
         self.events = AsyncStream.makeStream(of: LifecycleEvent.self, bufferingPolicy: .bufferingNewest(1000))

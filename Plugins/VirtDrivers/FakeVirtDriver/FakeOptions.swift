@@ -11,6 +11,9 @@ enum FakeOptions {
                                                           help: "Hosts on which every snapshot fails.")
     static let spawnLatencyMS = TypedOption<Int>("fake", "spawn_latency_ms", default: 0,
                                                  help: "Added to every spawn (per host too).")
+    static let liveMigrationMS = TypedOption<Int>(
+        "fake", "live_migration_ms", default: 0,
+        help: "How long a live migration copies before it converges (per host too); force_complete ends it at once.")
     static let hypervisorVersion = TypedOption<Int>("fake", "hypervisor_version", default: 1000)
     static let numaNodes = TypedOption<Int>("fake", "numa_nodes", default: 0,
                                             help: "Report this many NUMA cells (0: no topology; per host too).")
@@ -25,6 +28,6 @@ enum FakeOptions {
 
     static let all: [ConfigOption] = ([
         vcpus, memoryMB, localGB, failSpawnHosts, spawnLatencyMS, hypervisorVersion, numaNodes, pciDevices, metrics,
-        fetchImages, failSnapshotHosts,
+        fetchImages, failSnapshotHosts, liveMigrationMS,
     ] as [any AnyTypedOption]).map(\.declaration)
 }
