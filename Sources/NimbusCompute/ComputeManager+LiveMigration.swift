@@ -46,7 +46,20 @@ extension ComputeManager {
                 try await conductor.step(MigrationStep(migrationUUID: m.uuid, expectedStatuses: [status], status: next))
                 status = next
             }
-            try await d.liveMigration(op.instance, destination: m.destHost ?? dest)
+            // The copy may outlast the conductor's stalled-move window: the migration is touched every second
+            // while it runs, so only a dead source leaves it to the sweep.
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await d.liveMigration(op.instance, destination: m.destHost ?? dest) }
+                group.addTask {
+                    while true {
+                        try await Task.sleep(for: .seconds(1))
+                        _ = try? await self.conductor.step(MigrationStep(migrationUUID: m.uuid, expectedStatuses: ["running"],
+                                                                         status: "running"))
+                    }
+                }
+                try await group.next()
+                group.cancelAll()
+            }
             let r = try await conductor.step(MigrationStep(migrationUUID: m.uuid, expectedStatuses: ["running"],
                                                            status: "post-migrating"))
             status = "post-migrating"

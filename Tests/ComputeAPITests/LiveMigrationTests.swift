@@ -77,6 +77,12 @@ import Testing
             #expect(try await ResizeTests.action(cloud, id, body).status == 202)
             let first = try await running()
             #expect(try await cloud.status(id) == "MIGRATING")
+            // A long copy keeps its record fresh, so the stalled-move sweep leaves it alone.
+            let touched = try await Self.migration(cloud, id)?["updated_at"] as? String
+            try await cloud.waitUntil("the running migration is touched") {
+                let m = try await Self.migration(cloud, id)
+                return m?["status"] as? String == "running" && m?["updated_at"] as? String != touched
+            }
             var used = try await ResizeTests.used(cloud)
             #expect(used[other] == ResizeTests.small && used[source] == ResizeTests.small, "both held while copying")
             let path = "/v2.1/servers/\(id)/migrations"
