@@ -9,7 +9,7 @@ public enum ConductorAPI: RPCAPIContract {
     public static let name = "conductor"
     public static let topic = "conductor"
     public static let namespace: String? = nil
-    public static let version = RPCVersion(3, 3)
+    public static let version = RPCVersion(3, 4)
 
     /// Remote error types a compute acts on (Nova's exception names).
     public static let instanceNotFound = "InstanceNotFound"
@@ -41,7 +41,7 @@ public enum ConductorAPI: RPCAPIContract {
         instanceGet.info, instanceDestroy.info, instancesDeleted.info, instancesOnHost.info, instanceFaultCreate.info,
         allocationRelease.info, imageGet.info, imageData.info, buildResult.info, actionEvent.info,
         computeNodeCapabilities.info, migrationStep.info, imageUpload.info, imageDelete.info,
-        shelveOffloadFinish.info, evacuationsFromHost.info,
+        shelveOffloadFinish.info, evacuationsFromHost.info, computeServices.info,
     ]
 
     public struct RegisterService: Codable, Sendable, Hashable {

@@ -67,6 +67,11 @@ public final class ComputeService: Service, Sendable {
     }
 
     /// Registers the service and reports resources; after this the scheduler can pick the host.
+    /// Every compute service and where it listens (through the conductor: a compute never opens the database).
+    public func computePeers() async throws -> [ServiceRecord] {
+        try await conductor.db.call(ConductorAPI.computeServices, Empty())
+    }
+
     /// Waits for the conductor (as nova-compute does) instead of exiting when it is not up yet.
     /// `onRegistered` hears of the service row as soon as the conductor has it, before the heartbeat, resource
     /// report and recovery finish (a SIGTERM in between must still mark the row stopped).

@@ -12,11 +12,12 @@ import SchedulerRPC
 /// pass that ignores the source (a forced host is claimed directly) and the cast of `live_migration` to the
 /// source. A pre-check failure keeps the vm_state, clears the task and leaves the migration `error`, as Nova's.
 extension ConductorManager {
-    func serveLiveMigrate(_ task: inout RPCEndpoint) {
+    func serveLiveMigrate(_ task: inout RPCEndpoint, _ db: inout RPCEndpoint) {
         task.on(ComputeTaskAPI.liveMigrateInstance) { a in
             await self.liveMigrate(a)
             return Empty()
         }
+        db.on(ConductorAPI.computeServices) { _ in try await store.services(binary: "nova-compute") }
     }
 
     func liveMigrate(_ a: LiveMigrateArgs) async {

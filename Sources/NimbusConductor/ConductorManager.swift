@@ -115,7 +115,7 @@ public struct ConductorManager: Sendable {
         serveImageUploads(&db)
         serveShelve(&task, &db)
         serveEvacuate(&task, &db)
-        serveLiveMigrate(&task)
+        serveLiveMigrate(&task, &db)
         return [task, db]
     }
 

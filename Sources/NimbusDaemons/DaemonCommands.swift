@@ -107,7 +107,10 @@ struct ComputeCommand: AsyncParsableCommand {
         let service = try ComputeService(host: rt.host, registry: rt.registry, transport: transport,
                                          config: rt.config, logger: rt.logger, rpcEndpoint: endpoint,
                                          rpcPublicKey: addressed?.publicKey)
-        try await runServices([TransportShutdown(transport: transport), service] + MetricsServerService.fromConfig(rt),
+        // Its peers' endpoints come from the conductor, so the compute-to-compute steps of a move reach them.
+        let directory = ServiceDirectory.install(on: transport, ServiceDirectory(fetch: { try await service.computePeers() }))
+        try await runServices([TransportShutdown(transport: transport), service] + MetricsServerService.fromConfig(rt)
+                              + (directory.map { [DirectoryRefresher(directory: $0, logger: rt.logger)] } ?? []),
                               logger: rt.logger)
     }
 }

@@ -19,7 +19,7 @@ import Testing
             "instance_get", "instance_destroy", "instances_deleted", "instances_on_host", "instance_fault_create",
             "allocation_release", "image_get", "image_data", "build_result", "action_event", "compute_node_capabilities",
             "migration_step", "image_upload", "image_delete", "shelve_offload_finish",
-            "evacuations_from_host",
+            "evacuations_from_host", "compute_services",
         ],
         ComputeManagerAPI.name: [
             "build_and_run_instance", "terminate_instance", "reboot_instance", "stop_instance", "start_instance",
@@ -108,6 +108,7 @@ import Testing
         try GoldenFixture.check(C.imageDelete, args: C.ImageRef(id: "img-1"), reply: Empty())
         try GoldenFixture.check(C.shelveOffloadFinish, args: uuidArg, reply: Samples.instance)
         try GoldenFixture.check(C.evacuationsFromHost, args: C.HostArg("h1"), reply: [Samples.migration])
+        try GoldenFixture.check(C.computeServices, args: Empty(), reply: [Samples.service])
     }
 
     @Test func compute() throws {
