@@ -226,6 +226,14 @@ expect "server migration list: the evacuation is done" "evacuation" \
   "$OS" --os-compute-api-version 2.23 server migration list --server rz2
 expect "server event list: evacuate" "evacuate" "$OS" server event list rz2
 step "compute service set --up $EV_HOST" "$OS" --os-compute-api-version 2.11 compute service set --up "$EV_HOST" nova-compute
+# Live migration (issue 15): scheduled away from its host; the claim moves with the server (the evacuation's
+# source claim is still held, as above).
+LM_HOST=$(field rz2 OS-EXT-SRV-ATTR:host)
+step "server migrate --live-migration" "$OS" --os-compute-api-version 2.30 server migrate --live-migration rz2
+step "live migration moved the server off $LM_HOST" wait_moved rz2 "$LM_HOST"
+step "usage after live migration: unchanged in total" test "$(hv_used)" -eq $((U0 - TINY + 2 * SMALL))
+expect "server migration list: the live migration is completed" "live-migration" \
+  "$OS" --os-compute-api-version 2.23 server migration list --server rz2
 step "server delete rz --wait" "$OS" server delete --wait rz2
 step "usage after delete: none of it left" test "$(hv_used)" -eq $((U0 - TINY))
 
