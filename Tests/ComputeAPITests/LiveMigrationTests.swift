@@ -114,4 +114,23 @@ import Testing
             #expect(names.contains("live_migration_cancel") && names.contains("live_migration_force_complete"), "\(names)")
         }
     }
+
+    /// No other host (NoValidHost): Nova's pre-check failure keeps the vm_state, clears the task, marks the
+    /// migration `error` and leaves the claims as they were.
+    @Test func noOtherHostLeavesTheServerWhereItWas() async throws {
+        try await Cloud.with(hosts: 1) { cloud in
+            let (id, source) = try await ResizeTests.bootSmall(cloud, "ln")
+            let before = try await ResizeTests.used(cloud)
+            let r = try await ResizeTests.action(cloud, id, ["os-migrateLive": ["host": NSNull(), "block_migration": "auto"]],
+                                                 version: "2.25")
+            #expect(r.status == 202, "\(r.body)")
+            try await cloud.waitUntil("the live migration is error") {
+                try await Self.migration(cloud, id)?["status"] as? String == "error"
+            }
+            try await Self.settled(cloud, id, on: source)
+            #expect(try await cloud.status(id) == "ACTIVE")
+            #expect(try await ResizeTests.used(cloud) == before)
+            #expect(try await cloud.store.auditAllocations().isClean)
+        }
+    }
 }
