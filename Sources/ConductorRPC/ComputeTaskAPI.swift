@@ -19,7 +19,8 @@ public enum ComputeTaskAPI: RPCAPIContract {
 
     public static let methods: [RPCMethodInfo] = [scheduleAndBuildInstances.info, buildInstances.info,
                                                    migrateServer.info, unshelveInstance.info,
-                                                   rebuildInstance.info, liveMigrateInstance.info]
+                                                   rebuildInstance.info, liveMigrateInstance.info,
+                                                   migrateServerLive.info]
 }
 
 /// The typed client of the orchestration API.

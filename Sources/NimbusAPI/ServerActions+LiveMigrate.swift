@@ -9,7 +9,8 @@ import NimbusStore
 
 /// `os-migrateLive` (admin; Nova's `migrate_server.py` `_migrate_live` and `API.live_migrate`): bodies by
 /// microversion (`disk_over_commit` before 2.25, `"auto"` from 2.25, `force` 2.30–2.67; before 2.30 a host is
-/// forced), task `migrating`, action `live-migration`, the conductor's `live_migrate_instance` cast, 202.
+/// forced), task `migrating`, action `live-migration`, the conductor's `live_migrate_instance` cast, 202 (before
+/// 2.34 the `migrate_server_live` call: a pre-check failure is a 400).
 extension ComputeAPI {
     func liveMigrateAction(_ args: JSON, _ s: APIServer, _ ctx: NimbusRequestContext) async throws -> Response {
         try Policy.admin(ctx, "os_compute_api:os-migrate-server:migrate_live")
@@ -63,14 +64,19 @@ extension ComputeAPI {
         let rid = RequestContext.requestID ?? RequestContext.newRequestID()
         try await store.startAction(i.uuid, action: "live-migration", requestID: rid, userID: ctx.auth.userID,
                                     projectID: i.projectID)
+        let a = LiveMigrateArgs(instanceUUID: i.uuid, host: host, force: force, blockMigration: block, requestID: rid,
+                                userID: ctx.auth.userID)
+        var precheck: String?
         do {
-            try await conductor.cast(ComputeTaskAPI.liveMigrateInstance, LiveMigrateArgs(
-                instanceUUID: i.uuid, host: host, force: force, blockMigration: block, requestID: rid,
-                userID: ctx.auth.userID))
+            // 2.34+ answers before any pre-check; earlier versions wait for them and answer their failure as 400.
+            if ctx.at(34) { try await conductor.cast(ComputeTaskAPI.liveMigrateInstance, a) } else {
+                precheck = try await conductor.call(ComputeTaskAPI.migrateServerLive, a).error
+            }
         } catch {
             _ = try? await store.updateInstance(i.uuid, InstanceUpdate(taskState: .some(nil), expectedTaskStates: [.migrating]))
             throw NovaError(.serviceUnavailable, "The conductor could not be reached: \(error)")
         }
+        if let precheck { throw NovaError.badRequest(precheck) }
         return empty(.accepted)
     }
 }

@@ -17,14 +17,17 @@ extension ConductorManager {
             await self.liveMigrate(a)
             return Empty()
         }
+        task.on(ComputeTaskAPI.migrateServerLive) { a in LiveMigratePrecheck(error: await self.liveMigrate(a)) }
         db.on(ConductorAPI.computeServices) { _ in try await store.services(binary: "nova-compute") }
     }
 
-    func liveMigrate(_ a: LiveMigrateArgs) async {
+    /// Returns the pre-check failure, if any (nil also when the server is no longer migrating).
+    @discardableResult
+    func liveMigrate(_ a: LiveMigrateArgs) async -> String? {
         let started = Date()
         guard let instance = try? await store.instance(a.instanceUUID), instance.taskState == .migrating,
               let source = instance.host, let sourceNode = instance.node
-        else { return }
+        else { return nil }
         var m = MigrationRecord(instanceUUID: instance.uuid, kind: .liveMigration, status: "accepted",
                                 sourceCompute: source, sourceNode: sourceNode, oldFlavor: instance.flavor,
                                 newFlavor: instance.flavor, oldVMState: instance.vmState, projectID: instance.projectID,
@@ -32,13 +35,13 @@ extension ConductorManager {
         m.destCompute = a.host
         do { m = try await store.startMigration(m, expectedTaskState: .migrating) } catch {
             logger.warning("live migrate: \(error)", metadata: ["instance": "\(instance.uuid)"])
-            return
+            return nil
         }
         guard instance.powerState == .running || instance.powerState == .paused else {
-            await failLiveMigration(m, instance, "Instance \(instance.uuid.lowercasedString) in power state "
-                                    + "\(instance.powerState) cannot be live migrated: it must be running or paused.",
-                                    "", started, a.requestID)
-            return
+            let message = "Instance \(instance.uuid.lowercasedString) in power state \(instance.powerState) cannot be "
+                + "live migrated: it must be running or paused."
+            await failLiveMigration(m, instance, message, "", started, a.requestID)
+            return message
         }
         var spec = (try? await store.requestSpec(instance.uuid)) ?? RequestSpec(flavor: instance.flavor)
         spec.flavor = instance.flavor
@@ -59,7 +62,7 @@ extension ConductorManager {
         } catch {
             let (message, details) = Self.describe(error)
             await failLiveMigration(m, instance, message, details, started, a.requestID)
-            return
+            return message
         }
         do {
             let (mig, inst) = try await store.applyMigrationStep(MigrationStep(
@@ -68,11 +71,12 @@ extension ConductorManager {
             try await compute.prepare(server: source).cast(ComputeManagerAPI.liveMigration, MigrationOperation(
                 instance: inst, migration: mig, requestID: a.requestID))
         } catch {
-            await failLiveMigration(m, instance, "Compute host \(source) could not be reached.", "\(error)", started,
-                                    a.requestID)
-            return
+            let message = "Compute host \(source) could not be reached."
+            await failLiveMigration(m, instance, message, "\(error)", started, a.requestID)
+            return message
         }
         await event(instance.uuid, a.requestID, "conductor_live_migrate_instance", started: started, error: nil)
+        return nil
     }
 
     /// A pre-check failure: the vm_state kept, task None, migration `error`, the claims as before, a fault.

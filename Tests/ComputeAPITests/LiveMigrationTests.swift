@@ -121,8 +121,14 @@ import Testing
         try await Cloud.with(hosts: 1) { cloud in
             let (id, source) = try await ResizeTests.bootSmall(cloud, "ln")
             let before = try await ResizeTests.used(cloud)
+            // Before 2.34 the API waits for the pre-checks: 400 naming the failure, the server untouched.
+            let old = try await ResizeTests.action(cloud, id, ["os-migrateLive": [
+                "host": NSNull(), "block_migration": false, "disk_over_commit": false]], version: "2.24")
+            #expect(old.status == 400 && old.message.hasPrefix("No valid host") == true, "\(old.body)")
+            #expect(try await cloud.server(id)["OS-EXT-STS:task_state"] is NSNull)
+            // From 2.34 the answer comes first and the failure shows on the migration.
             let r = try await ResizeTests.action(cloud, id, ["os-migrateLive": ["host": NSNull(), "block_migration": "auto"]],
-                                                 version: "2.25")
+                                                 version: "2.34")
             #expect(r.status == 202, "\(r.body)")
             try await cloud.waitUntil("the live migration is error") {
                 try await Self.migration(cloud, id)?["status"] as? String == "error"

@@ -13,7 +13,7 @@ import Testing
     static let checked: [String: Set<String>] = [
         SchedulerAPI.name: ["select_destinations"],
         ComputeTaskAPI.name: ["schedule_and_build_instances", "build_instances", "migrate_server", "unshelve_instance",
-                              "rebuild_instance", "live_migrate_instance"],
+                              "rebuild_instance", "live_migrate_instance", "migrate_server_live"],
         ConductorAPI.name: [
             "service_register", "service_heartbeat", "service_stopped", "compute_node_update", "instance_update",
             "instance_get", "instance_destroy", "instances_deleted", "instances_on_host", "instance_fault_create",
@@ -66,6 +66,9 @@ import Testing
         try GoldenFixture.check(ComputeTaskAPI.liveMigrateInstance, args: LiveMigrateArgs(
             instanceUUID: Samples.uuid(1), host: "h2", force: true, blockMigration: false, requestID: "req-1",
             userID: "u1"), reply: Empty())
+        try GoldenFixture.check(ComputeTaskAPI.migrateServerLive, args: LiveMigrateArgs(
+            instanceUUID: Samples.uuid(1), host: "h2", force: true, blockMigration: false, requestID: "req-1",
+            userID: "u1"), reply: LiveMigratePrecheck(error: "No valid host was found."))
     }
 
     @Test func conductor() throws {
