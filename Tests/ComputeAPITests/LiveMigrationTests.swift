@@ -1,9 +1,12 @@
 import Foundation
+import NimbusConductor
 import NimbusKernel
 import NimbusKernelTestKit
 import NimbusStore
 import NimbusTestCloud
 import Testing
+
+@testable import NimbusDaemons
 
 /// Live migration on the fake driver (issue 15, item 4): bodies by microversion, the `live-migration` record
 /// (`queued` → `preparing` → `running` → `completed`), the claim moving with the server, and force_complete
@@ -135,6 +138,36 @@ import Testing
             }
             try await Self.settled(cloud, id, on: source)
             #expect(try await cloud.status(id) == "ACTIVE")
+            #expect(try await ResizeTests.used(cloud) == before)
+            #expect(try await cloud.store.auditAllocations().isClean)
+        }
+    }
+
+    /// A live migration whose source died: stalled before the copy (queued) the server is ACTIVE where it was;
+    /// stalled while copying (running) it is ERROR with a fault; neither keeps a task state or a second claim.
+    @Test func stalledLiveMigrationsAreSettled() async throws {
+        try await Cloud.with(hosts: 2) { cloud in
+            let (a, _) = try await ResizeTests.bootSmall(cloud, "qa")
+            let b = try #require(try await cloud.boot("qb", extra: ["flavorRef": "small"]).first)
+            try await cloud.waitFor(b, status: "ACTIVE")
+            let before = try await ResizeTests.used(cloud)
+            for (id, status) in [(a, "queued"), (b, "running")] {
+                let uuid = try #require(UUID(uuidString: id))
+                let i = try await cloud.store.updateInstance(uuid, InstanceUpdate(taskState: .some(.migrating),
+                                                                                 expectedTaskStates: [nil]))
+                let m = try await cloud.store.startMigration(MigrationRecord(
+                    instanceUUID: uuid, kind: .liveMigration, status: "accepted", sourceCompute: i.host ?? "",
+                    sourceNode: i.node ?? "", oldFlavor: i.flavor, newFlavor: i.flavor, oldVMState: .active,
+                    projectID: i.projectID, userID: i.userID), expectedTaskState: .migrating)
+                try await cloud.store.applyMigrationStep(MigrationStep(migrationUUID: m.uuid, expectedStatuses: ["accepted"],
+                                                                       status: status))
+            }
+            let conductor = cloud.aio.conductor
+            #expect(try await conductor.sweepStalledMoves(serviceDownTime: 60) == 0)
+            #expect(try await conductor.sweepStalledMoves(serviceDownTime: 60, now: Date().addingTimeInterval(3600)) == 2)
+            #expect(try await cloud.status(a) == "ACTIVE")
+            #expect(try await cloud.status(b) == "ERROR")
+            for id in [a, b] { #expect(try await cloud.server(id)["OS-EXT-STS:task_state"] is NSNull) }
             #expect(try await ResizeTests.used(cloud) == before)
             #expect(try await cloud.store.auditAllocations().isClean)
         }
