@@ -111,7 +111,10 @@ public final class ComputeService: Service, Sendable {
         let server = RPCServer(transport: transport, target: TransportTarget(topic: ComputeManagerAPI.topic, server: host),
                                endpoints: [manager.endpoint()], logger: logger, ready: readyContinuation)
         let registered = Mutex<ServiceRecord?>(nil)
-        try await withThrowingDiscardingTaskGroup { group in
+        // A SIGTERM while registration or recovery is still running cancels them (CancellationError): the row
+        // written by then must still be marked stopped below, so that error ends the group but not this method.
+        var failure: (any Error)?
+        do { try await withThrowingDiscardingTaskGroup { group in
             group.addTask { try await server.run() }
             for await _ in ready { break }  // listen before registering, so no build is cast into the void
             // Waiting for the conductor must not outlive a SIGTERM.
@@ -129,7 +132,7 @@ public final class ComputeService: Service, Sendable {
                     }
                 }
             }
-        }
+        } } catch { failure = error }
         // Graceful shutdown (SIGTERM): in-flight handlers have finished; say so in the service row (15 s: a busy
         // conductor answered too late at 5 s and the row stayed up until service_down_time).
         if let registered = registered.withLock({ $0 }), !Task.isCancelled {
@@ -141,6 +144,7 @@ public final class ComputeService: Service, Sendable {
                 logger.info("compute service stopped, but the conductor was not told: \(error)")
             }
         }
+        if let failure, !(failure is CancellationError) { throw failure }
     }
 
     func heartbeat(_ service: ServiceRecord) async throws {
