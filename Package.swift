@@ -98,6 +98,7 @@ let package = Package(
                 "NimbusKernel", "NimbusStore", "NimbusRPC", "ConductorRPC", "SchedulerRPC", "ComputeRPC", "NeutronClient", "NimbusJSON",
                 "MetadataDocuments",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),

@@ -5,12 +5,13 @@ import NimbusRPC
 
 /// The compute manager's RPC API (Nova's `nova.compute.rpcapi.ComputeAPI`, 6.5), served by each compute on
 /// `compute.<host>`. Every method Nimbus has is in Nova's 6.0 form (the console methods Nova has at 6.0 are
-/// served from 6.6: a compute older than that does not have them).
+/// served from 6.6: a compute older than that does not have them; validate_console_port from 6.7; the snapshot,
+/// soft-delete and shelve methods and rebuild's new fields from 6.8, live migration from 6.9).
 public enum ComputeManagerAPI: RPCAPIContract {
     public static let name = "compute"
     public static let topic = "compute"
     public static let namespace: String? = nil
-    public static let version = RPCVersion(6, 7)
+    public static let version = RPCVersion(6, 9)
 
     public typealias Operation = RPCMethod<ComputeManagerAPI, InstanceOperation, Empty>
     static let v6 = RPCVersion(6, 0)
@@ -46,7 +47,9 @@ public enum ComputeManagerAPI: RPCAPIContract {
         buildAndRunInstance.info, terminateInstance.info, rebootInstance.info, stopInstance.info, startInstance.info,
         pauseInstance.info, unpauseInstance.info, suspendInstance.info, resumeInstance.info, getConsoleOutput.info,
         getHostUptime.info, getVNCConsole.info, getSerialConsole.info, validateConsolePort.info,
-    ] + resizeMethods + [rebuildInstance.info, rescueInstance.info, unrescueInstance.info, triggerCrashDump.info]
+    ] + resizeMethods + [rebuildInstance.info, rescueInstance.info, unrescueInstance.info, triggerCrashDump.info,
+                        snapshotInstance.info, softDeleteInstance.info, restoreInstance.info, shelveInstance.info,
+                        shelveOffloadInstance.info, unshelveInstance.info] + liveMigrationMethods
 }
 
 /// The typed client of the compute API (aim it at one host with `prepare(server:)`).

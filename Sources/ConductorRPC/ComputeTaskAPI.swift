@@ -8,7 +8,7 @@ public enum ComputeTaskAPI: RPCAPIContract {
     public static let name = "compute_task"
     public static let topic = "conductor"
     public static let namespace: String? = "compute_task"
-    public static let version = RPCVersion(1, 26)
+    public static let version = RPCVersion(1, 28)
 
     /// Added in Nova's 1.16 (1.17 added tags, which Nimbus keeps in the store instead).
     public static let scheduleAndBuildInstances = RPCMethod<ComputeTaskAPI, ScheduleAndBuildArgs, Empty>(
@@ -18,7 +18,9 @@ public enum ComputeTaskAPI: RPCAPIContract {
         .cast, "build_instances", since: RPCVersion(1, 19))
 
     public static let methods: [RPCMethodInfo] = [scheduleAndBuildInstances.info, buildInstances.info,
-                                                   migrateServer.info]
+                                                   migrateServer.info, unshelveInstance.info,
+                                                   rebuildInstance.info, liveMigrateInstance.info,
+                                                   migrateServerLive.info]
 }
 
 /// The typed client of the orchestration API.

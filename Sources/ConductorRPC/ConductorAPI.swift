@@ -9,7 +9,7 @@ public enum ConductorAPI: RPCAPIContract {
     public static let name = "conductor"
     public static let topic = "conductor"
     public static let namespace: String? = nil
-    public static let version = RPCVersion(3, 2)
+    public static let version = RPCVersion(3, 4)
 
     /// Remote error types a compute acts on (Nova's exception names).
     public static let instanceNotFound = "InstanceNotFound"
@@ -40,7 +40,8 @@ public enum ConductorAPI: RPCAPIContract {
         serviceRegister.info, serviceHeartbeat.info, serviceStopped.info, computeNodeUpdate.info, instanceUpdate.info,
         instanceGet.info, instanceDestroy.info, instancesDeleted.info, instancesOnHost.info, instanceFaultCreate.info,
         allocationRelease.info, imageGet.info, imageData.info, buildResult.info, actionEvent.info,
-        computeNodeCapabilities.info, migrationStep.info,
+        computeNodeCapabilities.info, migrationStep.info, imageUpload.info, imageDelete.info,
+        shelveOffloadFinish.info, evacuationsFromHost.info, computeServices.info,
     ]
 
     public struct RegisterService: Codable, Sendable, Hashable {

@@ -24,11 +24,15 @@ public struct ComputeAPI: Sendable {
     let internalAZ: String
     let defaultQuotas: [String: Int]
     let allowResizeToSameHost: Bool
+    /// `reclaim_instance_interval`: > 0 makes DELETE a soft delete.
+    let reclaimInstanceInterval: Int
     /// `[consoleauth] token_ttl`.
     let consoleTokenTTL: Int
     let validator: (any TokenValidator)?
     /// The Networking API (built in or `[neutron] url`); nil: servers get no networks (`networks` lists 400).
     public var neutron: NeutronClient?
+    /// The image service's endpoint (createImage's `Location` before 2.45); nil when unknown.
+    public var imageEndpoint: @Sendable () -> String? = { nil }
     /// False under noauth2 (no validator).
     public var requiresToken: Bool { validator != nil }
     let logger: Logger
@@ -51,6 +55,7 @@ public struct ComputeAPI: Sendable {
         maxInstancesPerRequest = max(1, try APIOptions.maxInstancesPerRequest.read(config))
         defaultAZ = APIOptions.defaultAvailabilityZone.read(config)
         allowResizeToSameHost = try APIOptions.allowResizeToSameHost.read(config)
+        reclaimInstanceInterval = try CoreOptions.reclaimInstanceInterval.read(config)
         consoleTokenTTL = try ConsoleOptions.tokenTTL.read(config)
         self.logger = logger
     }

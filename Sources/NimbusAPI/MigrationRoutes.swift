@@ -56,6 +56,7 @@ extension ComputeAPI {
             }
             return try json(.ok, ["migration": Self.migrationView(m, ctx, server: true)])
         }
+        addServerMigrationActions(g)
     }
 
     /// Flavor ids as Nova's integer `instance_type_id` where they are numbers.

@@ -47,6 +47,8 @@ enum OpenAPIDocument {
         "GET /servers/{id}/os-instance-actions/{rid}": ("Show instance action with events", 200, ""),
         "GET /servers/{id}/migrations": ("List in-progress live migrations (admin)", 200, "2.22+"),
         "GET /servers/{id}/migrations/{mid}": ("Show an in-progress live migration (admin)", 200, "2.22+"),
+        "POST /servers/{id}/migrations/{mid}/action": ("Force a live migration to complete (admin)", 202, "2.22+"),
+        "DELETE /servers/{id}/migrations/{mid}": ("Abort a live migration (admin)", 202, "2.24+"),
         "GET /os-migrations": ("List migrations (admin)", 200, "paging 2.59+"),
         "GET /flavors": ("List flavors", 200, ""),
         "POST /flavors": ("Create flavor (admin)", 200, ""),

@@ -15,6 +15,7 @@ import NimbusStore
 extension ComputeAPI {
     static let actionCapabilities: [String: DriverCapability] = [
         "pause": .pause, "unpause": .pause, "suspend": .suspend, "resume": .suspend,
+        "createImage": .snapshot,
     ]
 
     func requireCapability(_ i: InstanceRecord, action: String) async throws {

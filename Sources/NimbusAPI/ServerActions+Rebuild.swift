@@ -64,6 +64,9 @@ extension ComputeAPI {
         do { updated = try await store.startRebuild(i.uuid, c) } catch let StoreError.unexpectedTaskState(_, actual, _) {
             throw NovaError.conflict("Cannot 'rebuild' instance \(id) while it is in task_state \(actual ?? "None")")
         }
+        // The answer shows the server as the API saved it (REBUILD): read before the cast, as a fast compute may
+        // have finished by the time it is read afterwards.
+        guard let shown = try await store.apiServer(i.uuid) else { throw NovaError.notFound("Instance \(id) could not be found.") }
         let rid = RequestContext.requestID ?? RequestContext.newRequestID()
         try await store.startAction(i.uuid, action: "rebuild", requestID: rid, userID: ctx.auth.userID, projectID: i.projectID)
         do {
@@ -74,7 +77,6 @@ extension ComputeAPI {
             _ = try? await store.updateInstance(i.uuid, InstanceUpdate(taskState: .some(nil), expectedTaskStates: [.rebuilding]))
             throw NovaError(.serviceUnavailable, "Compute host \(host) could not be reached: \(error)")
         }
-        guard let shown = try await store.apiServer(i.uuid) else { throw NovaError.notFound("Instance \(id) could not be found.") }
         let v = try await viewContext(req, ctx)
         let groups = ctx.at(71) ? try await store.serverGroup(forInstance: i.uuid).map { [$0.uuid] } ?? [] : nil
         guard case .object(var body) = ServerView.detail(shown, v, fault: nil, groups: groups,

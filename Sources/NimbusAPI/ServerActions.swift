@@ -39,7 +39,8 @@ extension ComputeAPI {
         }
         let known = Set(Self.powerActions.keys).union(["reboot", "lock", "unlock", "os-getConsoleOutput",
                                                        "forceDelete", "os-resetState", "restore"])
-            .union(Self.moveActions).union(["rebuild", "rescue", "trigger_crash_dump"])
+            .union(Self.moveActions).union(["rebuild", "rescue", "trigger_crash_dump", "createImage"]).union(Self.shelveActions)
+            .union(["evacuate", "os-migrateLive"])
         if Self.isUnimplementedAction(name) { return try await unimplementedAction(name, args, ctx) }
         guard known.contains(name) else { throw NovaError.badRequest("There is no such action: \(name)") }
         let s = try await server(ctx.parameters.get("id"), ctx, write: "os_compute_api:servers:\(name)")
@@ -47,6 +48,10 @@ extension ComputeAPI {
         if name == "rebuild" { return try await rebuildAction(req, args, s, ctx) }
         if name == "rescue" { return try await rescueAction(args, s, ctx) }
         if name == "trigger_crash_dump" { return try await crashDumpAction(args, s, ctx) }
+        if name == "createImage" { return try await createImageAction(args, s, ctx) }
+        if Self.shelveActions.contains(name) { return try await shelveAction(name, args, s, ctx) }
+        if name == "evacuate" { return try await evacuateAction(args, s, ctx) }
+        if name == "os-migrateLive" { return try await liveMigrateAction(args, s, ctx) }
         let i = s.instance
         let id = i.uuid.uuidString.lowercased()
         let locked = s.fields.lockedBy != nil && !ctx.auth.isAdmin
@@ -100,7 +105,7 @@ extension ComputeAPI {
             try await deleteServer(s, ctx)
             return empty(.accepted)
         case "restore":
-            throw NovaError.conflict("Cannot 'restore' instance \(id) while it is in vm_state \(i.vmState.rawValue)")
+            return try await restoreAction(args, s, ctx)
         case "os-resetState":
             try Policy.admin(ctx, "os_compute_api:os-admin-actions:reset_state")
             guard let o = args.object else { throw Fields.invalid("os-resetState", args, "is not of type 'object'") }
@@ -137,9 +142,12 @@ extension ComputeAPI {
         try await requireCapability(i, action: action)
         let updated: InstanceRecord
         do {
-            updated = try await store.updateInstance(i.uuid, InstanceUpdate(taskState: .some(task), expectedTaskStates: tasks))
+            updated = try await store.updateInstance(i.uuid, InstanceUpdate(taskState: .some(task), expectedTaskStates: tasks),
+                                                     expectedVMStates: vmStates)
         } catch let StoreError.unexpectedTaskState(_, actual, _) {
             throw NovaError.conflict("Cannot '\(action)' instance \(id) while it is in task_state \(actual ?? "None")")
+        } catch let StoreError.unexpectedVMState(_, actual) {
+            throw NovaError.conflict("Cannot '\(action)' instance \(id) while it is in vm_state \(actual)")
         }
         let rid = RequestContext.requestID ?? RequestContext.newRequestID()
         try await store.startAction(i.uuid, action: action, requestID: rid, userID: ctx.auth.userID,

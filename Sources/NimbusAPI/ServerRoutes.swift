@@ -24,6 +24,7 @@ extension ComputeAPI {
         g.put("servers/:id") { req, ctx in try await updateServer(req, ctx) }
         g.delete("servers/:id") { _, ctx in
             let s = try await server(ctx.parameters.get("id"), ctx, write: "os_compute_api:servers:delete")
+            if try await softDeleteServer(s, ctx) { return empty(.noContent) }
             try await deleteServer(s, ctx)
             return empty(.noContent)
         }

@@ -11,8 +11,7 @@ extension ComputeAPI {
     /// Server actions Nova has that Nimbus does not implement: 501, as Nova's
     /// `common.raise_feature_not_supported()` answers a driver's NotImplementedError.
     static let unsupportedActions: Set<String> = [
-        "os-migrateLive", "evacuate",
-        "createImage", "createBackup", "shelve", "unshelve", "shelveOffload",
+        "createBackup",
         "changePassword", "injectNetworkInfo", "addSecurityGroup", "removeSecurityGroup",
         "addFloatingIp", "removeFloatingIp", "addFixedIp", "removeFixedIp",
     ]

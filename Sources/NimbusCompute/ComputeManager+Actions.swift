@@ -33,6 +33,13 @@ extension ComputeManager {
         on(&e, ComputeManagerAPI.unrescueInstance, from: [.unrescuing], to: .active) { d, op in
             try await Self.capability(d, (any RescuableDriver).self, "unrescue").unrescue(op.instance)
         }
+        // Soft delete and restore: Nova's fallbacks for a driver without soft_delete/restore (libvirt, fake).
+        on(&e, ComputeManagerAPI.softDeleteInstance, from: [.softDeleting], to: .softDeleted) { d, op in
+            try await d.powerOff(op.instance)
+        }
+        on(&e, ComputeManagerAPI.restoreInstance, from: [.restoring], to: .active) { d, op in
+            try await d.powerOn(op.instance)
+        }
     }
 
     private func on(_ e: inout RPCEndpoint, _ method: ComputeManagerAPI.Operation, from: [TaskState],

@@ -12,7 +12,7 @@ import NimbusRPC
 extension ComputeManager {
     func serveRebuild(_ e: inout RPCEndpoint) {
         e.on(ComputeManagerAPI.rebuildInstance) { op in
-            await self.rebuild(op)
+            if let m = op.migration { await self.evacuate(op, m) } else { await self.rebuild(op) }
             return Empty()
         }
     }

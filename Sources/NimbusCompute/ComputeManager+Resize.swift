@@ -162,7 +162,7 @@ extension ComputeManager {
         }
     }
 
-    private func moveEvent(_ op: MigrationOperation, _ event: String, started: Date, error: (any Error)?) async {
+    func moveEvent(_ op: MigrationOperation, _ event: String, started: Date, error: (any Error)?) async {
         guard let rid = op.requestID ?? RequestContext.requestID else { return }
         try? await conductor.event(ConductorAPI.ActionEvent(
             instance: op.instance.uuid, requestID: rid, event: event, host: host, start: started, finish: Date(),

@@ -21,6 +21,8 @@ public struct ComputeManager: Sendable {
     let configDrives: ConfigDriveSettings
     /// Ports plugged through the network backend; nil without a Networking API to read them from.
     var network: NetworkPlumbing?
+    /// `shelved_offload_time`: 0 offloads a shelved server at once.
+    var shelvedOffloadTime = 0
 
     init(host: String, driver: any VirtDriver, conductor: ConductorClient, peers: ComputeRPCClient,
          maxConcurrentBuilds: Int, imageCacheDirectory: String, logger: Logger,
@@ -50,7 +52,10 @@ public struct ComputeManager: Sendable {
         serveResize(&e)
         serveRebuild(&e)
         serveRescue(&e)
+        serveSnapshot(&e)
+        serveShelve(&e)
         serveConsoles(&e)
+        serveLiveMigration(&e)
         e.on(ComputeManagerAPI.getConsoleOutput) { op in
             let d = try Self.capability(driver, (any ConsoleOutputDriver).self, "console output")
             return ConsoleTail.tail(try await d.consoleOutput(op.instance), length: op.length)
@@ -167,6 +172,10 @@ public struct ComputeManager: Sendable {
     /// interrupted deletes are finished, the other guests' ports are plugged again. A guest the database never knew is only logged, as Nova does: it may
     /// belong to someone else on a shared hypervisor.
     func recover() async throws {
+        // A conductor pinned below 3.3 cannot list evacuations: nothing to clean then.
+        do { try await destroyEvacuatedInstances() } catch {
+            logger.warning("cannot look for evacuated instances: \(error)")
+        }
         let known = try await conductor.db.call(ConductorAPI.instancesOnHost, ConductorAPI.HostArg(host))
         let knownIDs = Set(known.map(\.uuid))
         let unknown = try await driver.listInstances().filter { !knownIDs.contains($0) }

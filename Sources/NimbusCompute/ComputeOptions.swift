@@ -31,10 +31,15 @@ public enum ComputeOptions {
         "AGENT", "polling_interval", default: 2,
         help: "Seconds between checks of plugged ports' security-group rules.")
 
+    public static let shelvedOffloadTime = TypedOption<Int>(
+        "DEFAULT", "shelved_offload_time", default: 0,
+        help: "Seconds a shelved server keeps its host before it is offloaded; 0: at once, < 0: never.")
+
     public static let all: [ConfigOption] = ([
         agentPollingInterval,
         updateResourcesInterval, syncPowerStateInterval, maxConcurrentBuilds, consecutiveBuildServiceDisableThreshold,
         reservedHostMemoryMB, reservedHostCPUs, reservedHostDiskMB, cpuAllocationRatio, ramAllocationRatio,
         diskAllocationRatio, initialCPUAllocationRatio, initialRAMAllocationRatio, initialDiskAllocationRatio,
+        shelvedOffloadTime,
     ] as [any AnyTypedOption]).map(\.declaration)
 }

@@ -55,6 +55,7 @@ public final class ComputeService: Service, Sendable {
                                                           context: PluginContext(config: config, logger: logger, host: host))
             manager.network = NetworkPlumbing(backend: backend, neutron: neutron, logger: logger)
         }
+        manager.shelvedOffloadTime = try ComputeOptions.shelvedOffloadTime.read(config)
         self.manager = manager
         self.logger = logger
         self.rpcEndpoint = rpcEndpoint
@@ -76,6 +77,11 @@ public final class ComputeService: Service, Sendable {
     }
 
     /// Registers the service and reports resources; after this the scheduler can pick the host.
+    /// Every compute service and where it listens (through the conductor: a compute never opens the database).
+    public func computePeers() async throws -> [ServiceRecord] {
+        try await conductor.db.call(ConductorAPI.computeServices, Empty())
+    }
+
     /// Waits for the conductor (as nova-compute does) instead of exiting when it is not up yet.
     /// `onRegistered` hears of the service row as soon as the conductor has it, before the heartbeat, resource
     /// report and recovery finish (a SIGTERM in between must still mark the row stopped).
@@ -115,7 +121,10 @@ public final class ComputeService: Service, Sendable {
         let server = RPCServer(transport: transport, target: TransportTarget(topic: ComputeManagerAPI.topic, server: host),
                                endpoints: [manager.endpoint()], logger: logger, ready: readyContinuation)
         let registered = Mutex<ServiceRecord?>(nil)
-        try await withThrowingDiscardingTaskGroup { group in
+        // A SIGTERM while registration or recovery is still running cancels them (CancellationError): the row
+        // written by then must still be marked stopped below, so that error ends the group but not this method.
+        var failure: (any Error)?
+        do { try await withThrowingDiscardingTaskGroup { group in
             group.addTask { try await server.run() }
             for await _ in ready { break }  // listen before registering, so no build is cast into the void
             // Waiting for the conductor must not outlive a SIGTERM.
@@ -136,7 +145,7 @@ public final class ComputeService: Service, Sendable {
                     }
                 }
             }
-        }
+        } } catch { failure = error }
         // Graceful shutdown (SIGTERM): in-flight handlers have finished; say so in the service row (15 s: a busy
         // conductor answered too late at 5 s and the row stayed up until service_down_time).
         if let registered = registered.withLock({ $0 }), !Task.isCancelled {
@@ -148,6 +157,7 @@ public final class ComputeService: Service, Sendable {
                 logger.info("compute service stopped, but the conductor was not told: \(error)")
             }
         }
+        if let failure, !(failure is CancellationError) { throw failure }
     }
 
     func heartbeat(_ service: ServiceRecord) async throws {

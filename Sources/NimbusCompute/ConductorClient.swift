@@ -46,6 +46,15 @@ struct ConductorClient: Sendable {
         try await db.call(ConductorAPI.imageData, ConductorAPI.ImageChunk(id: id, offset: offset, length: length))
     }
 
+    @discardableResult
+    func uploadImage(_ u: ConductorAPI.ImageUpload) async throws -> ConductorAPI.ImageUploadResult {
+        try await db.call(ConductorAPI.imageUpload, u)
+    }
+
+    func deleteImage(_ id: String) async throws {
+        _ = try await db.call(ConductorAPI.imageDelete, ConductorAPI.ImageRef(id: id))
+    }
+
     func event(_ e: ConductorAPI.ActionEvent) async throws {
         _ = try await db.call(ConductorAPI.actionEvent, e)
     }

@@ -23,7 +23,10 @@ extension ConductorManager {
                     instance: InstanceUpdate(vmState: m.oldVMState == .stopped ? .stopped : .active, taskState: .some(nil)),
                     allocations: .dropSource)
             } else {
-                let untouched = m.status == "pre-migrating"
+                // Before the guest was touched: a resize not yet started on the source, a live migration before
+                // its copy, an evacuation the destination never took.
+                let untouched = ["accepted", "queued", "preparing"].contains(m.status)
+                    || (m.status == "pre-migrating" && m.kind != .evacuation)
                 step = MigrationStep(
                     migrationUUID: m.uuid, expectedStatuses: [m.status], status: "error",
                     instance: InstanceUpdate(vmState: untouched ? m.oldVMState : .error, taskState: .some(nil),

@@ -18,6 +18,8 @@ public struct ConductorManager: Sendable {
     let maxAttempts: Int
     /// `resize_confirm_window` in seconds (0: off).
     let resizeConfirmWindow: Int
+    /// `reclaim_instance_interval` in seconds (0: deletes are immediate, nothing to reclaim).
+    let reclaimInstanceInterval: Int
     /// `rpc_response_timeout` in seconds (how long a compute may wait on us before giving up).
     let rpcTimeout: Double
     public let logger: Logger
@@ -45,6 +47,7 @@ public struct ConductorManager: Sendable {
         self.resizeConfirmWindow = try ConductorOptions.resizeConfirmWindow.read(config)
         self.forceConfigDrive = try ConfigDriveOptions.forceConfigDrive.read(config)
         self.dhcpDomain = ConfigDriveOptions.dhcpDomain.read(config)
+        self.reclaimInstanceInterval = try CoreOptions.reclaimInstanceInterval.read(config)
         self.logger = logger
     }
 
@@ -115,6 +118,10 @@ public struct ConductorManager: Sendable {
         }
         serveCapabilities(&db)
         serveMoves(&task, &db)
+        serveImageUploads(&db)
+        serveShelve(&task, &db)
+        serveEvacuate(&task, &db)
+        serveLiveMigrate(&task, &db)
         return [task, db]
     }
 

@@ -59,6 +59,7 @@ extension ConductorManager {
         try await sweepStalledMoves(serviceDownTime: timing.serviceDownTime)
         try await confirmOverdueResizes()
         try await sweepExpiredConsoleTokens()
+        try await reclaimQueuedDeletes(serviceDownTime: timing.serviceDownTime)
         let audit = try await store.reconcileAllocations()
         if !audit.isClean {
             logger.warning("claims reconciled with instances", metadata: [

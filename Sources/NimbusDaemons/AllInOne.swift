@@ -61,6 +61,8 @@ public final class AllInOne: Sendable {
                                          ? identityImage.validator : nil))
         let neutron = identityImage.neutronClient()
         api.neutron = neutron
+        let services = identityImage
+        api.imageEndpoint = { services.imageURL() }
         self.api = api
         scheduler = try SchedulerManager(store: store, registry: runtime.registry, config: runtime.config,
                                          logger: runtime.logger)

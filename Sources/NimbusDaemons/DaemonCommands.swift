@@ -78,8 +78,9 @@ struct APICommand: AsyncParsableCommand {
         // replaced by an external Keystone / Glance), as the all-in-one serves them.
         let identityImage = try IdentityImageServices(runtime: rt, store: store)
         let keystone = APIOptions.authStrategy.read(rt.config) == "keystone"
-        let api = try ComputeAPI(store: store, transport: transport, config: rt.config, logger: rt.logger,
+        var api = try ComputeAPI(store: store, transport: transport, config: rt.config, logger: rt.logger,
                                  validator: keystone ? identityImage.validator : nil)
+        api.imageEndpoint = { [identityImage] in identityImage.imageURL() }
         let directory = ServiceDirectory.install(on: transport, store: store, logger: rt.logger)
         try await identityImage.bootstrapIfNeeded()
         try await runServices([TransportShutdown(transport: transport), StoreCheckpoints(store: store)]
@@ -119,7 +120,10 @@ struct ComputeCommand: AsyncParsableCommand {
         let service = try ComputeService(host: rt.host, registry: rt.registry, transport: transport,
                                          config: rt.config, logger: rt.logger, rpcEndpoint: endpoint,
                                          rpcPublicKey: addressed?.publicKey)
-        try await runServices([TransportShutdown(transport: transport), service] + MetricsServerService.fromConfig(rt),
+        // Its peers' endpoints come from the conductor, so the compute-to-compute steps of a move reach them.
+        let directory = ServiceDirectory.install(on: transport, ServiceDirectory(fetch: { try await service.computePeers() }))
+        try await runServices([TransportShutdown(transport: transport), service] + MetricsServerService.fromConfig(rt)
+                              + (directory.map { [DirectoryRefresher(directory: $0, logger: rt.logger)] } ?? []),
                               logger: rt.logger)
     }
 }

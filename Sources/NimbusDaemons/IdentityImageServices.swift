@@ -136,6 +136,13 @@ public final class IdentityImageServices: Sendable {
     public func port(_ name: String) async -> Int { await ports.wait(name) }
 
     /// A listen address as clients reach it: a wildcard means this host's name.
+    /// Where the image service answers (an external Glance, or ours once bound): createImage's `Location`.
+    public func imageURL() -> String? {
+        if let externalGlance { return externalGlance }
+        guard image != nil, let p = ports.current("image") else { return nil }
+        return "http://\(Self.advertised(ImageOptions.listen.read(runtime.config), runtime)):\(p)"
+    }
+
     static func advertised(_ listen: String, _ runtime: NimbusRuntime) -> String {
         ["0.0.0.0", "::", "[::]"].contains(listen) ? runtime.host : listen
     }

@@ -11,9 +11,11 @@ import Synchronization
 /// registration). Installed as the resolver of an `AddressedTransport`.
 final class ServiceDirectory: Sendable {
     private let peers = Mutex([String: PeerAddress]())
-    let store: NimbusStore
+    /// The services table, or for a compute (no database) the conductor's `compute_services`.
+    let fetch: @Sendable () async throws -> [ServiceRecord]
 
-    init(store: NimbusStore) { self.store = store }
+    init(store: NimbusStore) { fetch = { try await store.services(binary: "nova-compute") } }
+    init(fetch: @escaping @Sendable () async throws -> [ServiceRecord]) { self.fetch = fetch }
 
     func resolve(_ target: TransportTarget) -> [PeerAddress] {
         guard target.topic == ComputeManagerAPI.topic else { return [] }
@@ -29,13 +31,16 @@ final class ServiceDirectory: Sendable {
     }
 
     func refresh() async throws {
-        for s in try await store.services(binary: "nova-compute") { update(s) }
+        for s in try await fetch() { update(s) }
     }
 
     /// Installs the directory on the transport when it needs addresses; returns the refresher service.
     static func install(on transport: any Transport, store: NimbusStore, logger: Logger) -> ServiceDirectory? {
+        install(on: transport, ServiceDirectory(store: store))
+    }
+
+    static func install(on transport: any Transport, _ directory: ServiceDirectory) -> ServiceDirectory? {
         guard let addressed = transport as? any AddressedTransport else { return nil }
-        let directory = ServiceDirectory(store: store)
         addressed.setPeerResolver { directory.resolve($0) }
         return directory
     }

@@ -117,6 +117,7 @@ enum Migrations {
         m.registerMigration("010_networks", migrate: networks)
         m.registerMigration("011_console_auth_tokens", migrate: consoleAuthTokens)
         m.registerMigration("012_metadata", migrate: metadata)
+        m.registerMigration("013_lifecycle", migrate: instanceShelves)
         return m
     }
 }

@@ -99,7 +99,8 @@ extension NimbusStore {
             LEFT JOIN instances i ON i.uuid = a.consumer_uuid
             WHERE (i.uuid IS NULL OR i.deleted = 1
               OR (i.vm_state != 'building' AND (i.node IS NULL OR i.node != cn.hypervisor_hostname)))
-              AND NOT EXISTS (SELECT 1 FROM migrations mg WHERE \(Self.openMigrationSQL)
+              AND NOT EXISTS (SELECT 1 FROM migrations mg
+                              WHERE (\(Self.openMigrationSQL) OR (mg.migration_type = 'evacuation' AND mg.status = 'done'))
                               AND (mg.uuid = a.consumer_uuid OR mg.instance_uuid = a.consumer_uuid))
             """) {
             let kind: AllocationAudit.Kind = r[5] ? .orphaned : r[6] ? .hostless : .misplaced

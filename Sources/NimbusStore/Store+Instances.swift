@@ -98,10 +98,20 @@ extension NimbusStore {
     }
 
     /// Applies an update, honouring `expectedTaskStates` the way Nova's `instance.save(expected_task_state=…)`
-    /// does: a mismatch throws and writes nothing.
+    /// does: a mismatch throws and writes nothing. `expectedVMStates` guards the vm_state the API checked too, so
+    /// an action that finished between the check and this write cannot let a second conflicting one through.
     @discardableResult
-    public func updateInstance(_ uuid: UUID, _ update: InstanceUpdate) async throws -> InstanceRecord {
-        try await db.write { db in try Self.updateInstance(db, uuid, update) }
+    public func updateInstance(_ uuid: UUID, _ update: InstanceUpdate,
+                               expectedVMStates: [VMState]? = nil) async throws -> InstanceRecord {
+        try await db.write { db in
+            if let vms = expectedVMStates,
+               let vm = try String.fetchOne(db, sql: "SELECT vm_state FROM instances WHERE uuid = ? AND deleted = 0",
+                                            arguments: [uuid.db]),
+               !vms.map(\.rawValue).contains(vm) {
+                throw StoreError.unexpectedVMState(instance: uuid, actual: vm)
+            }
+            return try Self.updateInstance(db, uuid, update)
+        }
     }
 
     /// The update inside the caller's write transaction (a migration step writes it with its own rows).

@@ -121,11 +121,14 @@ extension NimbusStore {
     }
 
     /// A deleted instance's moves end: their source allocations are freed and unfinished records marked
-    /// `error` (inside the delete's own transaction).
+    /// `error` (inside the delete's own transaction). A `done` evacuation still holds its dead source's claim
+    /// until that compute returns: freed too (Nova deletes the whole consumer), the record left `done` for the
+    /// source's cleanup of its guest.
     static func releaseMoveAllocations(_ db: Database, instance: UUID) throws {
         let open = try String.fetchAll(db, sql: """
-            SELECT uuid FROM migrations WHERE instance_uuid = ? AND status NOT IN
+            SELECT uuid FROM migrations WHERE instance_uuid = ? AND (status NOT IN
               ('confirmed', 'reverted', 'error', 'failed', 'completed', 'cancelled', 'done')
+              OR (migration_type = 'evacuation' AND status = 'done'))
             """, arguments: [instance.db])
         for m in open {
             guard let id = UUID(uuidString: m) else { continue }

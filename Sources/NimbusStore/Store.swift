@@ -8,6 +8,8 @@ public enum StoreError: Error, Sendable, Hashable, CustomStringConvertible {
     case conflict(String)
     case generationConflict(node: UUID, expected: Int, actual: Int)
     case unexpectedTaskState(instance: UUID, actual: String?, expected: [String?])
+    /// The vm_state changed between an API's check and its guarded write (a fast action finished meanwhile).
+    case unexpectedVMState(instance: UUID, actual: String)
     case badConnection(String)
 
     public var description: String {
@@ -18,6 +20,8 @@ public enum StoreError: Error, Sendable, Hashable, CustomStringConvertible {
             "resource provider \(node.uuidString.lowercased()) generation changed (expected \(e), found \(a))"
         case .unexpectedTaskState(let i, let a, let e):
             "Conflict updating instance \(i.uuidString.lowercased()). Expected: {'task_state': \(e.map { $0 ?? "None" })}. Actual: {'task_state': \(a ?? "None")}"
+        case .unexpectedVMState(let i, let a):
+            "Conflict updating instance \(i.uuidString.lowercased()): its vm_state is now \(a)"
         case .badConnection(let c): "unsupported [database] connection '\(c)': use sqlite:///path or a file path"
         }
     }

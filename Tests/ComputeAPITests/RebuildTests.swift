@@ -46,7 +46,9 @@ import Testing
     }
 
     @Test func aStoppedServerIsStoppedAgainAndRefusalsChangeNothing() async throws {
-        try await Cloud.with(hosts: 1) { cloud in
+        // A slow spawn keeps the accepted rebuild in flight while the others arrive: a rebuild that finished
+        // first (SHUTOFF again, no task) would rightly accept a later one, as it did under load.
+        try await Cloud.with(hosts: 1, ["fake.spawn_latency_ms": "1500"]) { cloud in
             let id = try #require(try await cloud.boot("rs").first)
             // key_name only from 2.54, user_data from 2.57: before, an unknown property.
             #expect(try await Self.action(cloud, id, ["rebuild": ["imageRef": "cirros", "key_name": NSNull()]],

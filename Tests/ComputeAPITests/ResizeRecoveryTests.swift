@@ -36,7 +36,9 @@ import Testing
 
     /// Past the window the conductor confirms as the user would (a `confirmResize` action, the source freed).
     @Test func resizeConfirmWindowConfirmsOverdueResizes() async throws {
-        try await Cloud.with(hosts: 2, ["DEFAULT.resize_confirm_window": "1"]) { cloud in
+        // A window the conductor's own periodic never reaches during the test (a 1 s window let it confirm first
+        // under load, and the explicit call below then found nothing).
+        try await Cloud.with(hosts: 2, ["DEFAULT.resize_confirm_window": "600"]) { cloud in
             let (id, source) = try await R.bootSmall(cloud, "ac")
             let before = try await R.used(cloud)
             #expect(try await R.action(cloud, id, ["resize": ["flavorRef": "big"]]).status == 202)

@@ -50,6 +50,8 @@ import Testing
             Row(route: "DELETE /servers/{id}/tags", scope: .server, body: nil),
             Row(route: "PUT /servers/{id}/tags/{tag}", scope: .server, body: nil),
             Row(route: "DELETE /servers/{id}/tags/{tag}", scope: .server, body: nil),
+            Row(route: "POST /servers/{id}/migrations/{mid}/action", scope: .serverAdmin, body: ["force_complete": NSNull()]),
+            Row(route: "DELETE /servers/{id}/migrations/{mid}", scope: .serverAdmin, body: nil),
             Row(route: "POST /servers/{id}/os-interface", scope: .server,
                 body: ["interfaceAttachment": ["net_id": "00000000-0000-4000-8000-000000000000"]]),
             Row(route: "DELETE /servers/{id}", scope: .server, body: nil),
@@ -85,6 +87,9 @@ import Testing
             ("rebuild", ["imageRef": "cirros"], .server), ("rescue", NSNull(), .server), ("unrescue", NSNull(), .server),
             ("trigger_crash_dump", NSNull(), .server), ("migrate", NSNull(), .serverAdmin),
             ("confirmResize", NSNull(), .server), ("revertResize", NSNull(), .server),
+            ("shelve", NSNull(), .server), ("shelveOffload", NSNull(), .serverAdmin), ("unshelve", NSNull(), .server),
+            ("evacuate", [:] as [String: Any], .serverAdmin),
+            ("os-migrateLive", ["host": NSNull(), "block_migration": "auto"], .serverAdmin),
         ]
         for (name, args, scope) in actions {
             rows.append(Row(route: "POST /servers/{id}/action", scope: scope, body: [name: args], label: name))

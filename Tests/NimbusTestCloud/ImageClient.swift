@@ -5,7 +5,7 @@ import NimbusKernelTestKit
 /// The built-in Image v2 API as the admin uses it: a token from the built-in identity, public images. The real-guest
 /// tests upload the tiny guest's kernel, initrd and disk through it.
 public struct ImageClient: Sendable {
-    let base: String
+    public let base: String
     let token: String
 
     public init(_ cloud: TestCloud) async throws {

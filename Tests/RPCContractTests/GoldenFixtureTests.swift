@@ -12,19 +12,24 @@ import Testing
     /// The methods each test below checks, to prove no descriptor is left without a fixture.
     static let checked: [String: Set<String>] = [
         SchedulerAPI.name: ["select_destinations"],
-        ComputeTaskAPI.name: ["schedule_and_build_instances", "build_instances", "migrate_server"],
+        ComputeTaskAPI.name: ["schedule_and_build_instances", "build_instances", "migrate_server", "unshelve_instance",
+                              "rebuild_instance", "live_migrate_instance", "migrate_server_live"],
         ConductorAPI.name: [
             "service_register", "service_heartbeat", "service_stopped", "compute_node_update", "instance_update",
             "instance_get", "instance_destroy", "instances_deleted", "instances_on_host", "instance_fault_create",
             "allocation_release", "image_get", "image_data", "build_result", "action_event", "compute_node_capabilities",
-            "migration_step",
+            "migration_step", "image_upload", "image_delete", "shelve_offload_finish",
+            "evacuations_from_host", "compute_services",
         ],
         ComputeManagerAPI.name: [
             "build_and_run_instance", "terminate_instance", "reboot_instance", "stop_instance", "start_instance",
             "pause_instance", "unpause_instance", "suspend_instance", "resume_instance", "get_console_output", "get_host_uptime",
             "prep_resize", "resize_instance", "finish_resize", "confirm_resize", "revert_resize", "finish_revert_resize",
             "rebuild_instance", "rescue_instance", "unrescue_instance", "trigger_crash_dump",
-            "get_vnc_console", "get_serial_console", "validate_console_port",
+            "get_vnc_console", "get_serial_console", "validate_console_port", "snapshot_instance", "soft_delete_instance", "restore_instance",
+            "shelve_instance", "shelve_offload_instance", "unshelve_instance",
+            "live_migration", "post_live_migration_at_destination", "live_migration_force_complete",
+            "live_migration_abort",
         ],
     ]
 
@@ -53,6 +58,17 @@ import Testing
         try GoldenFixture.check(ComputeTaskAPI.migrateServer, args: MigrateServerArgs(
             instanceUUID: Samples.uuid(1), kind: .resize, newFlavor: Samples.flavor, requestedHost: "h2",
             allowSameHost: true, requestID: "req-1", userID: "u1"), reply: Empty())
+        try GoldenFixture.check(ComputeTaskAPI.unshelveInstance, args: UnshelveArgs(
+            instanceUUID: Samples.uuid(1), availabilityZone: .some("az1"), host: "h2", requestID: "req-1"), reply: Empty())
+        try GoldenFixture.check(ComputeTaskAPI.rebuildInstance, args: EvacuateArgs(
+            instanceUUID: Samples.uuid(1), host: "h2", force: true, targetStopped: true, requestID: "req-1",
+            userID: "u1"), reply: Empty())
+        try GoldenFixture.check(ComputeTaskAPI.liveMigrateInstance, args: LiveMigrateArgs(
+            instanceUUID: Samples.uuid(1), host: "h2", force: true, blockMigration: false, requestID: "req-1",
+            userID: "u1"), reply: Empty())
+        try GoldenFixture.check(ComputeTaskAPI.migrateServerLive, args: LiveMigrateArgs(
+            instanceUUID: Samples.uuid(1), host: "h2", force: true, blockMigration: false, requestID: "req-1",
+            userID: "u1"), reply: LiveMigratePrecheck(error: "No valid host was found."))
     }
 
     @Test func conductor() throws {
@@ -89,6 +105,13 @@ import Testing
             destNode: "h2.example", destHost: "10.0.0.2", instance: Samples.instanceUpdate, flavor: Samples.flavor,
             allocations: .restoreSource),
             reply: C.MigrationStepResult(migration: Samples.migration, instance: Samples.instance))
+        try GoldenFixture.check(C.imageUpload, args: C.ImageUpload(
+            id: "img-1", offset: 4, data: Data("QCOW".utf8), final: true, diskFormat: "qcow2", containerFormat: "bare"),
+            reply: C.ImageUploadResult(size: 8, status: "active"))
+        try GoldenFixture.check(C.imageDelete, args: C.ImageRef(id: "img-1"), reply: Empty())
+        try GoldenFixture.check(C.shelveOffloadFinish, args: uuidArg, reply: Samples.instance)
+        try GoldenFixture.check(C.evacuationsFromHost, args: C.HostArg("h1"), reply: [Samples.migration])
+        try GoldenFixture.check(C.computeServices, args: Empty(), reply: [Samples.service])
     }
 
     @Test func compute() throws {
@@ -96,19 +119,26 @@ import Testing
         try GoldenFixture.check(C.buildAndRunInstance, args: Samples.buildRequest, reply: Empty())
         for m in [C.terminateInstance, C.rebootInstance, C.stopInstance, C.startInstance, C.pauseInstance,
                   C.unpauseInstance, C.suspendInstance, C.resumeInstance, C.unrescueInstance,
-                  C.triggerCrashDump] {
+                  C.triggerCrashDump, C.softDeleteInstance, C.restoreInstance, C.shelveOffloadInstance] {
             try GoldenFixture.check(m, args: Samples.operation, reply: Empty())
         }
-        for m in [C.prepResize, C.resizeInstance, C.finishResize, C.confirmResize, C.revertResize, C.finishRevertResize] {
+        for m in [C.prepResize, C.resizeInstance, C.finishResize, C.confirmResize, C.revertResize, C.finishRevertResize,
+                  C.liveMigration, C.postLiveMigrationAtDestination, C.liveMigrationForceComplete, C.liveMigrationAbort] {
             try GoldenFixture.check(m, args: MigrationOperation(instance: Samples.instance, migration: Samples.migration,
                                                                 requestID: "req-1"), reply: Empty())
         }
         try GoldenFixture.check(C.rebuildInstance, args: RebuildOperation(
             instance: Samples.instance, oldVMState: .stopped, imageProperties: ["hw_disk_bus": "virtio"],
-            preserveEphemeral: true, requestID: "req-1"), reply: Empty())
+            preserveEphemeral: true, requestID: "req-1", migration: Samples.migration, targetStopped: true), reply: Empty())
         try GoldenFixture.check(C.rescueInstance, args: RescueOperation(instance: Samples.instance,
                                                                          rescueImageRef: "img-2", requestID: "req-1"),
                                 reply: Empty())
+        try GoldenFixture.check(C.snapshotInstance, args: SnapshotOperation(instance: Samples.instance, imageID: "img-3",
+                                                                             requestID: "req-1"), reply: Empty())
+        try GoldenFixture.check(C.shelveInstance, args: SnapshotOperation(instance: Samples.instance, imageID: "img-3",
+                                                                          requestID: "req-1"), reply: Empty())
+        try GoldenFixture.check(C.unshelveInstance, args: UnshelveOperation(
+            instance: Samples.instance, imageID: "img-3", selection: Samples.selection, requestID: "req-1"), reply: Empty())
         try GoldenFixture.check(C.getConsoleOutput, args: Samples.operation, reply: "line 1\nline 2\n")
         try GoldenFixture.check(C.getHostUptime, args: Empty(), reply: " 08:32:11 up 93 days, 18:25, 12 users,  load average: 0.20, 0.12, 0.14")
         try GoldenFixture.check(C.getVNCConsole, args: ConsoleRequest(instance: Samples.instance, consoleType: "novnc"),

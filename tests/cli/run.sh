@@ -25,6 +25,8 @@ osapi_compute_listen_port = $CPORT
 report_interval = 1
 metadata_listen = 127.0.0.1
 metadata_listen_port = $MPORT
+# Soft delete (issue 15): a deleted server stays SOFT_DELETED (restorable) for 5 s, then the conductor reclaims it.
+reclaim_instance_interval = 5
 [api]
 auth_strategy = keystone
 [identity]
@@ -122,8 +124,8 @@ step "aggregate add host" "$OS" aggregate add host agg1 fake-1
 expect "availability zone list" "az1" "$OS" availability zone list
 step "quota show" "$OS" quota show
 # What Nimbus does not implement answers as Nova does without the feature, and the CLI shows a clean error.
-expect "server shelve: 501 not supported" "501.*The requested functionality is not supported" \
-  "$OS" server shelve vm1
+expect "server backup create: 501 not supported" "501.*The requested functionality is not supported" \
+  "$OS" server backup create --name b1 --type daily --rotate 1 vm1
 # Remote consoles: the URL carries a console auth token for the all-in-one's proxies (the websocket side is
 # covered by ConsoleProxyTests; without Debian's novnc package the page answers a clear 404).
 expect "console url show --novnc" "http://127\.0\.0\.1:$VPORT/vnc_auto\.html\?path=%3Ftoken%3D[0-9a-f-]{36}" \
@@ -187,6 +189,53 @@ step "server rescue reaches RESCUE" wait_status rz2 RESCUE
 step "server unrescue" "$OS" server unrescue rz2
 step "server unrescue reaches ACTIVE" wait_status rz2 ACTIVE
 expect "server event list: rebuild, rescue, unrescue" "unrescue" "$OS" server event list rz2
+# Snapshot (createImage) and a server booted from it; shelve/unshelve; soft delete and restore (issue 15).
+step "server image create --wait" "$OS" server image create --name snap1 --wait rz2
+expect "the snapshot is active" "^active$" "$OS" image show snap1 -f value -c status
+expect "the snapshot is a snapshot of rz2" "image_type='snapshot'" "$OS" image show snap1 -c properties
+step "usage after the snapshot: unchanged" test "$(hv_used)" -eq $((U0 - TINY + SMALL))
+step "server create --image snap1 --wait" "$OS" server create --flavor m1.small --image snap1 --nic none --wait fromsnap
+step "usage with the snapshot's server" test "$(hv_used)" -eq $((U0 - TINY + 2 * SMALL))
+step "server delete fromsnap --wait" "$OS" server delete --wait fromsnap
+step "usage after its delete (and reclaim)" test "$(hv_used)" -eq $((U0 - TINY + SMALL))
+step "server shelve" "$OS" server shelve rz2
+step "shelve reaches SHELVED_OFFLOADED" wait_status rz2 SHELVED_OFFLOADED
+step "usage when offloaded: the claim is freed" test "$(hv_used)" -eq $((U0 - TINY))
+step "server unshelve" "$OS" server unshelve rz2
+step "unshelve reaches ACTIVE" wait_status rz2 ACTIVE
+step "usage after unshelve: claimed again" test "$(hv_used)" -eq $((U0 - TINY + SMALL))
+expect "server event list: createImage, shelve, unshelve" "unshelve" "$OS" server event list rz2
+step "server delete (soft)" "$OS" server delete rz2
+step "delete reaches SOFT_DELETED" wait_status rz2 SOFT_DELETED
+step "usage while soft-deleted: the claim is kept" test "$(hv_used)" -eq $((U0 - TINY + SMALL))
+step "server restore" "$OS" server restore rz2
+step "restore reaches ACTIVE" wait_status rz2 ACTIVE
+expect "server event list: delete, restore" "restore" "$OS" server event list rz2
+# Evacuate: the server's compute is forced down and the server rebuilt elsewhere; the source keeps its claim
+# until its compute comes back and cleans up (Nova's _destroy_evacuated_instances), or the server is deleted.
+wait_moved() {  # ACTIVE on a host other than $2
+  for _ in $(seq 1 150); do
+    local h; h=$(field "$1" OS-EXT-SRV-ATTR:host)
+    [ -n "$h" ] && [ "$h" != "$2" ] && [ "$(field "$1" status)" = ACTIVE ] && return 0; sleep 0.2
+  done; return 1
+}
+EV_HOST=$(field rz2 OS-EXT-SRV-ATTR:host)
+step "compute service set --down $EV_HOST" "$OS" --os-compute-api-version 2.11 compute service set --down "$EV_HOST" nova-compute
+step "server evacuate" "$OS" --os-compute-api-version 2.29 server evacuate rz2
+step "evacuate rebuilt the server off $EV_HOST" wait_moved rz2 "$EV_HOST"
+step "usage after evacuate: source and destination held" test "$(hv_used)" -eq $((U0 - TINY + 2 * SMALL))
+expect "server migration list: the evacuation is done" "evacuation" \
+  "$OS" --os-compute-api-version 2.23 server migration list --server rz2
+expect "server event list: evacuate" "evacuate" "$OS" server event list rz2
+step "compute service set --up $EV_HOST" "$OS" --os-compute-api-version 2.11 compute service set --up "$EV_HOST" nova-compute
+# Live migration (issue 15): scheduled away from its host; the claim moves with the server (the evacuation's
+# source claim is still held, as above).
+LM_HOST=$(field rz2 OS-EXT-SRV-ATTR:host)
+step "server migrate --live-migration" "$OS" --os-compute-api-version 2.30 server migrate --live-migration rz2
+step "live migration moved the server off $LM_HOST" wait_moved rz2 "$LM_HOST"
+step "usage after live migration: unchanged in total" test "$(hv_used)" -eq $((U0 - TINY + 2 * SMALL))
+expect "server migration list: the live migration is completed" "live-migration" \
+  "$OS" --os-compute-api-version 2.23 server migration list --server rz2
 step "server delete rz --wait" "$OS" server delete --wait rz2
 step "usage after delete: none of it left" test "$(hv_used)" -eq $((U0 - TINY))
 

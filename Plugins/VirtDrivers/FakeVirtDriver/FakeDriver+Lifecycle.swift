@@ -1,3 +1,4 @@
+import Foundation
 import NimbusKernel
 
 /// Resize and cold migrate across the fake's simulated hosts: each host's driver holds its own guests, so the
@@ -60,5 +61,22 @@ extension FakeDriver: CrashDumpDriver {
         guard g.state == .running else { throw VirtDriverError.invalidState("the instance is not running") }
         g.console.append("Kernel panic - not syncing: NMI: Not continuing")
         guests[instance.uuid] = g
+    }
+}
+
+/// Snapshot: a small raw "disk" naming the guest and its image, so a server booted from it can be told apart.
+extension FakeDriver: SnapshotDriver {
+    public func snapshot(_ instance: InstanceRecord, to path: String) async throws -> SnapshotFormat {
+        guard var g = guests[instance.uuid] else { throw VirtDriverError.instanceNotFound(instance.uuid) }
+        if latency > .zero { try await Task.sleep(for: latency) }
+        if failSnapshot { throw VirtDriverError.invalidState("fault injected: [fake] fail_snapshot_hosts includes \(host)") }
+        let disk = "NIMBUS FAKE DISK\nserver \(instance.name) \(instance.uuid.lowercasedString)\n"
+            + "image \(instance.imageRef)\nflavor \(instance.flavor.name)\n"
+        guard FileManager.default.createFile(atPath: path, contents: Data(disk.utf8)) else {
+            throw VirtDriverError.invalidState("cannot write the snapshot to \(path)")
+        }
+        g.console.append("snapshot of the root disk taken")
+        guests[instance.uuid] = g
+        return SnapshotFormat(diskFormat: "raw", containerFormat: "bare")
     }
 }

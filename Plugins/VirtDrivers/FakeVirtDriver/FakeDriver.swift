@@ -20,11 +20,15 @@ public actor FakeDriver: VirtDriver, ConsoleOutputDriver, PausableDriver, Suspen
     let host: String
     var resources: HostResources
     let failSpawn: Bool
+    let failSnapshot: Bool
     let latency: Duration
     /// `[fake] fetch_images`.
     public nonisolated let needsImageFiles: Bool
     let logger: Logger
     var guests: [UUID: Guest] = [:]
+    /// Live migrations in flight on this source, and what was asked of them (FakeDriver+LiveMigration).
+    var liveJobs: [UUID: LiveJob] = [:]
+    let liveMigrationTime: Duration
     let consoleServers = FakeConsoleServers()
     nonisolated let events: (stream: AsyncStream<LifecycleEvent>, continuation: AsyncStream<LifecycleEvent>.Continuation)
 
@@ -42,7 +46,9 @@ public actor FakeDriver: VirtDriver, ConsoleOutputDriver, PausableDriver, Suspen
             supportedInstances: [["x86_64", "fake", "hvm"], ["i686", "fake", "hvm"]])
         try FakeInventory.apply(to: &self.resources, config: c, host: host)
         self.failSpawn = (FakeOptions.failSpawnHosts.read(c) ?? []).contains(host)
+        self.failSnapshot = (FakeOptions.failSnapshotHosts.read(c) ?? []).contains(host)
         self.latency = .milliseconds(try int(FakeOptions.spawnLatencyMS))
+        self.liveMigrationTime = .milliseconds(try int(FakeOptions.liveMigrationMS))
         self.needsImageFiles = try FakeOptions.fetchImages.read(c)
         self.logger = context.logger
         self.events = AsyncStream.makeStream(of: LifecycleEvent.self, bufferingPolicy: .bufferingNewest(1000))

@@ -7,8 +7,13 @@ enum FakeOptions {
                                            help: "Memory of every fake host (per host too).")
     static let localGB = TypedOption<Int>("fake", "local_gb", default: 1024, help: "Disk of every fake host (per host too).")
     static let failSpawnHosts = TypedOption<[String]?>("fake", "fail_spawn_hosts", help: "Hosts on which every spawn fails.")
+    static let failSnapshotHosts = TypedOption<[String]?>("fake", "fail_snapshot_hosts",
+                                                          help: "Hosts on which every snapshot fails.")
     static let spawnLatencyMS = TypedOption<Int>("fake", "spawn_latency_ms", default: 0,
                                                  help: "Added to every spawn (per host too).")
+    static let liveMigrationMS = TypedOption<Int>(
+        "fake", "live_migration_ms", default: 0,
+        help: "How long a live migration copies before it converges (per host too); force_complete ends it at once.")
     static let hypervisorVersion = TypedOption<Int>("fake", "hypervisor_version", default: 1000)
     static let numaNodes = TypedOption<Int>("fake", "numa_nodes", default: 0,
                                             help: "Report this many NUMA cells (0: no topology; per host too).")
@@ -23,6 +28,6 @@ enum FakeOptions {
 
     static let all: [ConfigOption] = ([
         vcpus, memoryMB, localGB, failSpawnHosts, spawnLatencyMS, hypervisorVersion, numaNodes, pciDevices, metrics,
-        fetchImages,
+        fetchImages, failSnapshotHosts, liveMigrationMS,
     ] as [any AnyTypedOption]).map(\.declaration)
 }

@@ -42,9 +42,14 @@ public enum CoreOptions {
     public static let metricsWeightSetting = TypedOption<[String]?>(
         "metrics", "weight_setting", help: "name=ratio pairs, e.g. cpu.percent=-1.0")
 
+    /// Read by the API (delete becomes soft delete) and the conductor (which reclaims), so a kernel option.
+    public static let reclaimInstanceInterval = TypedOption<Int>(
+        "DEFAULT", "reclaim_instance_interval", default: 0,
+        help: "Seconds a deleted server stays SOFT_DELETED (restorable) before it is reclaimed; 0: delete at once.")
+
     public static let typed: [any AnyTypedOption] = [
         host, statePath, computeDriver, networkBackend, reportInterval, serviceDownTime, transportURL, rpcResponseTimeout, debug,
-        enabledFilters, availableFilters, weightClasses, maxAttempts,
+        enabledFilters, availableFilters, weightClasses, maxAttempts, reclaimInstanceInterval,
     ]
     public static let all: [ConfigOption] = typed.map(\.declaration) + upgradeLevels
 }

@@ -29,6 +29,9 @@ public enum TaskState: String, Codable, Sendable, CaseIterable {
     case resizeReverting = "resize_reverting"
     case resizeConfirming = "resize_confirming"
     case imageSnapshot = "image_snapshot"
+    case imageSnapshotPending = "image_snapshot_pending"
+    case imagePendingUpload = "image_pending_upload"
+    case imageUploading = "image_uploading"
     case imageBackup = "image_backup"
     case pausing, unpausing, suspending, resuming
     case poweringOff = "powering-off"
@@ -36,6 +39,9 @@ public enum TaskState: String, Codable, Sendable, CaseIterable {
     case rescuing, unrescuing, deleting
     case softDeleting = "soft-deleting"
     case restoring, shelving, unshelving
+    case shelvingImagePendingUpload = "shelving_image_pending_upload"
+    case shelvingImageUploading = "shelving_image_uploading"
+    case shelvingOffloading = "shelving_offloading"
 }
 
 /// Nova's integer power states (nova/compute/power_state.py); 2 and 5 are unused.

@@ -23,6 +23,7 @@ public struct DriverCapability: RawRepresentable, Codable, Sendable, Hashable, C
     public static let consoleOutput: Self = "supports_console_output"
     public static let vncConsole: Self = "supports_vnc_console"
     public static let serialConsole: Self = "supports_serial_console"
+    public static let snapshot: Self = "supports_snapshot"
 
     // Nova's own capability keys (nova/virt/driver.py), reported as traits.
     public static let imageTypeRaw: Self = "supports_image_type_raw"
@@ -101,6 +102,7 @@ public struct DriverCapabilities: Codable, Sendable, Hashable {
         if driver is any ConsoleOutputDriver { s.insert(.consoleOutput) }
         if driver is any VNCConsoleDriver { s.insert(.vncConsole) }
         if driver is any SerialConsoleDriver { s.insert(.serialConsole) }
+        if driver is any SnapshotDriver { s.insert(.snapshot) }
         return DriverCapabilities(s)
     }
 
