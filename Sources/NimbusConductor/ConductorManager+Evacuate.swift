@@ -42,23 +42,9 @@ extension ConductorManager {
             logger.warning("evacuate: \(error)", metadata: ["instance": "\(instance.uuid)"])
             return
         }
-        var spec = (try? await store.requestSpec(instance.uuid)) ?? RequestSpec(flavor: instance.flavor)
-        spec.flavor = instance.flavor
-        spec.numInstances = 1
-        spec.projectID = instance.projectID
-        spec.userID = instance.userID
-        spec.ignoreHosts = [source]
-        spec.requestedHost = a.force ? nil : a.host
-        spec.forceHosts = a.force ? a.host.map { [$0] } : nil
-        spec.currentHost = nil
-        spec.isRebuild = false
+        let spec = await moveSpec(instance, from: source, host: a.host, force: a.force)
         let dest: Selection
-        do {
-            let selections = try await scheduler.call(
-                SchedulerAPI.selectDestinations, SelectDestinationsArgs(spec: spec, instanceUUIDs: [instance.uuid]))
-            guard let first = selections.first?.first else { throw NoValidHost(report: FilterReport()) }
-            dest = first
-        } catch {
+        do { dest = try await selectDestination(spec, for: instance.uuid) } catch {
             let (message, details) = Self.describe(error)
             await failEvacuation(m, instance, message, details, started, a.requestID)
             return

@@ -56,12 +56,7 @@ extension ConductorManager {
         spec.currentHost = source
         spec.isRebuild = false
         let dest: Selection
-        do {
-            let selections = try await scheduler.call(
-                SchedulerAPI.selectDestinations, SelectDestinationsArgs(spec: spec, instanceUUIDs: [instance.uuid]))
-            guard let first = selections.first?.first else { throw NoValidHost(report: FilterReport()) }
-            dest = first
-        } catch {
+        do { dest = try await selectDestination(spec, for: instance.uuid) } catch {
             let (message, details) = Self.describe(error)
             await abandonMove(m, instance: instance, message: message, details: details, started: started, rid: a.requestID)
             return

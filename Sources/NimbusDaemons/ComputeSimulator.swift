@@ -30,12 +30,12 @@ struct ComputeSimulator: Service {
         // A compute needs few sockets: libzmq's default keeps each host's context small (its slot table is
         // sized by ZMQ_MAX_SOCKETS, and there are thousands of contexts here).
         var values = ["zmq.max_sockets": "1023"]
-        if Self.usesCurve(runtime.config) {
+        if usesCurve {
             values["zmq.curve_secret_key_file"] = "\(dir)/\(host).key"
             values["zmq.curve_public_key_file"] = "\(dir)/\(host).pub"
         }
         let config = try runtime.config.overriding(values, source: "compute simulator (\(host))")
-        if Self.usesCurve(runtime.config), !FileManager.default.fileExists(atPath: "\(dir)/\(host).key") {
+        if usesCurve, !FileManager.default.fileExists(atPath: "\(dir)/\(host).key") {
             guard let keygen = runtime.registry.transports["zmq"]?.adminCommands.first(where: { $0.name == "keygen" })
             else { throw ValidationError("this build's zmq transport cannot generate keys") }
             _ = try keygen.run(config)
@@ -43,9 +43,14 @@ struct ComputeSimulator: Service {
         return config
     }
 
-    static func usesCurve(_ config: NimbusConfig) -> Bool {
-        CoreOptions.transportURL.read(config).hasPrefix("zmq") && ((try? config.bool("zmq", "curve_enabled", default: false)) ?? false)
+    /// Whether the ZeroMQ plugin's `curve_enabled` is on, read through the plugin's own declaration.
+    static func usesCurve(_ config: NimbusConfig, _ registry: PluginRegistry) -> Bool {
+        guard CoreOptions.transportURL.read(config).hasPrefix("zmq"),
+              let option = registry.transports["zmq"]?.options.first(where: { $0.name == "curve_enabled" }) else { return false }
+        return ["true", "1", "yes", "on"].contains((config.rawValue(of: option) ?? option.defaultValue ?? "").lowercased())
     }
+
+    var usesCurve: Bool { Self.usesCurve(runtime.config, runtime.registry) }
 
     /// Every simulated host's public key, one per line (for the controller's `curve_allowed_clients_file`).
     func publicKeys() throws -> String {
@@ -62,7 +67,7 @@ struct ComputeSimulator: Service {
         // Thousands of hosts logging each heartbeat would drown the log; warnings still come through.
         if quiet.logLevel < .warning { quiet.logLevel = .warning }
         runtime.logger.info("starting simulated computes",
-                            metadata: ["count": "\(count)", "first": "\(runtime.host)-1", "curve": "\(Self.usesCurve(runtime.config))"])
+                            metadata: ["count": "\(count)", "first": "\(runtime.host)-1", "curve": "\(usesCurve)"])
         let groups = Mutex<[ServiceGroup]>([])
         try await withGracefulShutdownHandler {
             try await withThrowingDiscardingTaskGroup { tasks in

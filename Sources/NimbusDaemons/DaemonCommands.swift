@@ -137,7 +137,7 @@ extension ComputeCommand {
         let simulator = ComputeSimulator(runtime: rt, count: count,
                                          stagger: .milliseconds(max(1, Int(interval * 1000) / count)))
         if printPublicKeys {
-            guard ComputeSimulator.usesCurve(rt.config) else { throw ValidationError("CURVE is not enabled ([zmq] curve_enabled)") }
+            guard simulator.usesCurve else { throw ValidationError("CURVE is not enabled ([zmq] curve_enabled)") }
             return print(try simulator.publicKeys())
         }
         try await runServices([simulator] + MetricsServerService.fromConfig(rt), logger: rt.logger)

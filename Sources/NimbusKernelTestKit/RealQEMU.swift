@@ -78,6 +78,20 @@ public enum RealQEMU {
     }
 
     /// Nil when a real guest can run here; otherwise why not.
+    /// Whether the real-QEMU tests can run, for a suite's `.enabled { await RealQEMU.available() }`: found once,
+    /// off the cooperative pool (starting libvirtd and building the guest take tens of seconds), and the reason
+    /// printed when they cannot.
+    public static func available() async -> Bool {
+        await availability.value
+    }
+
+    static let availability = Task<Bool, Never> {
+        let reason: String?
+        do { reason = try await offPool { unavailable } } catch { reason = "\(error)" }
+        if let reason { print("real-QEMU tests skipped: \(reason)") }
+        return reason == nil
+    }
+
     public static let unavailable: String? = {
         guard getuid() == 0 else { return "needs root to start libvirtd" }
         let (rc, out) = sh("start-libvirtd.sh")

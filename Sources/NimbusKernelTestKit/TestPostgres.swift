@@ -33,7 +33,11 @@ public enum TestPostgres {
 
     /// A new, empty database's `[database] connection` URL
     /// (`postgresql://nimbus@localhost:PORT/NAME?host=DIR`, the socket directory as libpq spells it).
-    public static func newDatabase() throws -> String {
+    public static func newDatabase() async throws -> String {
+        try await offPool { try newDatabaseBlocking() }
+    }
+
+    static func newDatabaseBlocking() throws -> String {
         let c = try cluster.get()
         let name = "t" + UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(12).lowercased()
         let (rc, out) = RealQEMU.sh("test-postgres.sh", ["createdb", c.directory, String(c.port), name])

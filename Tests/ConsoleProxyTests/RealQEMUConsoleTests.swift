@@ -11,7 +11,7 @@ import Testing
 /// proxy to ServerInit; the serial websocket carries the guest's boot marker (the guest repeats it every 2 s, as a
 /// bind-mode TCP serial port drops output while no client is connected: scripts/build-test-guest.sh). One guest
 /// serves both, since a TCG boot is slow. Skipped where QEMU or the test guest is missing (see RealQEMU).
-@Suite(.serialized, .timeLimit(.minutes(10)), .enabled(if: RealQEMU.unavailable == nil, "\(RealQEMU.unavailable ?? "")"))
+@Suite(.serialized, .timeLimit(.minutes(10)), .enabled("needs libvirt, QEMU and the test guest") { await RealQEMU.available() })
 struct RealQEMUConsoleTests {
     @Test func theAPIsConsoleURLsReachARealGuest() async throws {
         try await RealQEMU.exclusively { try await consoles() }

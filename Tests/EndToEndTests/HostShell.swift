@@ -3,7 +3,13 @@ import Foundation
 /// `sh -c` on the test host with posix_spawn and waitpid, output through a file (a daemon the command starts
 /// must not hold a pipe open); for the data-plane checks of the real-guest network test.
 enum HostShell {
-    static func run(_ script: String) -> (status: Int32, output: String) {
+    /// Off the cooperative pool (ping and `nc -w` block for seconds; the pool has one thread per core, and a
+    /// blocked pool stalls every other test in the process).
+    static func run(_ script: String) async -> (status: Int32, output: String) {
+        await withCheckedContinuation { c in Thread { c.resume(returning: runBlocking(script)) }.start() }
+    }
+
+    static func runBlocking(_ script: String) -> (status: Int32, output: String) {
         let log = NSTemporaryDirectory() + "nimbus-sh-\(UUID().uuidString.prefix(8)).log"
         defer { try? FileManager.default.removeItem(atPath: log) }
         var actions = posix_spawn_file_actions_t()
@@ -33,5 +39,5 @@ enum HostShell {
         return (code, (try? String(contentsOfFile: log, encoding: .utf8)) ?? "")
     }
 
-    static func ok(_ script: String) -> Bool { run(script).status == 0 }
+    static func ok(_ script: String) async -> Bool { await run(script).status == 0 }
 }

@@ -13,7 +13,7 @@ import FoundationNetworking
 /// through the Compute API on `libvirt.LibvirtDriver` under QEMU (TCG), its console line comes back through
 /// `os-getConsoleOutput`, and reboot, stop, start and delete leave no domain or file behind.
 @Suite(.serialized, .timeLimit(.minutes(10)),
-       .enabled(if: RealQEMU.unavailable == nil, "\(RealQEMU.unavailable ?? "")"))
+       .enabled("needs libvirt, QEMU and the test guest") { await RealQEMU.available() })
 struct RealGuestAPITests {
     static let microversion = ["OpenStack-API-Version": "compute 2.100"]
 

@@ -8,7 +8,7 @@ import Testing
 /// pair and user data, and no network, mounts the drive labelled config-2 (the shared busybox guest's /init) and
 /// prints its meta_data.json and user data on the serial console; they come back through `os-getConsoleOutput`.
 @Suite(.serialized, .timeLimit(.minutes(10)),
-       .enabled(if: RealQEMU.unavailable == nil, "\(RealQEMU.unavailable ?? "")"))
+       .enabled("needs libvirt, QEMU and the test guest") { await RealQEMU.available() })
 struct RealGuestConfigDriveTests {
     static let microversion = ["OpenStack-API-Version": "compute 2.100"]
 

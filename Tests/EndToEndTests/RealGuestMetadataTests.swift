@@ -10,7 +10,7 @@ import Testing
 /// them on its serial console; the test reads them back through os-getConsoleOutput. The service finds the
 /// instance by the request's source address (its port's fixed IP), as Nova does without Neutron's proxy.
 @Suite(.serialized, .timeLimit(.minutes(10)),
-       .enabled(if: RealQEMU.unavailable == nil, "\(RealQEMU.unavailable ?? "")"))
+       .enabled("needs libvirt, QEMU and the test guest") { await RealQEMU.available() })
 struct RealGuestMetadataTests {
     static let microversion = ["OpenStack-API-Version": "compute 2.100"]
 

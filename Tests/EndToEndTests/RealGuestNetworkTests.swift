@@ -11,7 +11,7 @@ import Testing
 /// reachable only while a security-group rule opens the port; deleting the server and the network leaves no
 /// bridge, tap, iptables rule, dnsmasq or lease file. TCG only, the one shared guest image.
 @Suite(.serialized, .timeLimit(.minutes(10)),
-       .enabled(if: RealQEMU.unavailable == nil, "\(RealQEMU.unavailable ?? "")"))
+       .enabled("needs libvirt, QEMU and the test guest") { await RealQEMU.available() })
 struct RealGuestNetworkTests {
     static let microversion = ["OpenStack-API-Version": "compute 2.100"]
     let api = RealGuestAPITests()
@@ -62,16 +62,16 @@ struct RealGuestNetworkTests {
                 let lease = try await leaseLine(cloud, id)
                 print(String(format: "real guest on a network: POST to DHCP lease on the console %.2f s", Date().timeIntervalSince(started)))
                 #expect(lease == address, "the guest leased \(lease), the API shows \(address)")
-                try await cloud.waitUntil("the host pings the guest", within: 30) { HostShell.ok("busybox ping -c 1 -W 2 \(address)") }
+                try await cloud.waitUntil("the host pings the guest", within: 30) { await HostShell.ok("busybox ping -c 1 -W 2 \(address)") }
 
                 let reach = "echo | busybox nc -w 3 \(address) 8080"
-                #expect(!HostShell.run(reach).output.contains("NIMBUS-GUEST-NC"), "no rule opens 8080 yet")
+                #expect(!(await HostShell.run(reach)).output.contains("NIMBUS-GUEST-NC"), "no rule opens 8080 yet")
                 let rule = try #require(try await ServerNetworkTests.post(neutron + "/security-group-rules", token, ["security_group_rule": [
                     "security_group_id": group, "direction": "ingress", "protocol": "tcp", "port_range_min": 8080, "port_range_max": 8080,
                 ]])["id"] as? String)
-                try await cloud.waitUntil("the rule opens 8080", within: 60) { HostShell.run(reach).output.contains("NIMBUS-GUEST-NC") }
+                try await cloud.waitUntil("the rule opens 8080", within: 60) { await HostShell.run(reach).output.contains("NIMBUS-GUEST-NC") }
                 _ = try await TestHTTP.send("DELETE", neutron + "/security-group-rules/\(rule)", headers: ["X-Auth-Token": token])
-                try await cloud.waitUntil("removing the rule closes 8080", within: 60) { !HostShell.run(reach).output.contains("NIMBUS-GUEST-NC") }
+                try await cloud.waitUntil("removing the rule closes 8080", within: 60) { !(await HostShell.run(reach)).output.contains("NIMBUS-GUEST-NC") }
             } catch { failure = error }
             let port = try await TestHTTP.send("GET", neutron + "/ports?device_id=\(id)", headers: ["X-Auth-Token": token])
             let portID = ((port.body["ports"] as? [[String: Any]])?.first?["id"] as? String) ?? "none"
@@ -81,12 +81,12 @@ struct RealGuestNetworkTests {
             #expect(try await TestHTTP.send("DELETE", neutron + "/networks/\(net)", headers: ["X-Auth-Token": token]).status == 204)
             let statePath = CoreOptions.statePath.read(cloud.aio.runtime.config)
             for device in leftovers + leftovers.prefix(1).map({ "nvh-" + $0.dropFirst(4) }) {
-                #expect(!HostShell.ok("ip link show dev \(device)"), "\(device) is left behind")
+                #expect(!(await HostShell.ok("ip link show dev \(device)")), "\(device) is left behind")
             }
-            let rules = HostShell.run("iptables -w -S; iptables -w -t nat -S; iptables -w -t raw -S").output
+            let rules = await HostShell.run("iptables -w -S; iptables -w -t nat -S; iptables -w -t raw -S").output
             #expect(!leftovers.map { String($0.dropFirst(5)) }.contains { rules.contains($0) }, "an iptables rule is left behind")
             #expect(!FileManager.default.fileExists(atPath: statePath + "/dhcp/" + net), "the lease and hosts files are left behind")
-            #expect(!HostShell.ok("ps -eo stat=,args= | grep -v '^Z' | grep dnsmasq | grep -q '\(statePath)/dhcp/[0-9a-f]'"),
+            #expect(!(await HostShell.ok("ps -eo stat=,args= | grep -v '^Z' | grep dnsmasq | grep -q '\(statePath)/dhcp/[0-9a-f]'")),
                     "a dnsmasq is left running")
             try? FileManager.default.removeItem(atPath: instances)
             if let failure { throw failure }

@@ -6,7 +6,7 @@ import Testing
 
 @testable import LibvirtVirtDriver
 
-@Suite(.serialized, .timeLimit(.minutes(10)), .enabled(if: RealQEMU.unavailable == nil, "\(RealQEMU.unavailable ?? "")"))
+@Suite(.serialized, .timeLimit(.minutes(10)), .enabled("needs libvirt, QEMU and the test guest") { await RealQEMU.available() })
 struct RealGuestTests {
     @Test func bootsARealGuestUnderQEMUAndReadsItsConsole() async throws {
         try await RealQEMU.exclusively { try await bootThroughTheDriver() }

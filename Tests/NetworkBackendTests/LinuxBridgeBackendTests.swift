@@ -38,16 +38,16 @@ import Testing
 
         try t.startGuest(tap: vif.device, bridge: vif.bridge)
         #expect(try t.leaseInGuest() == t.ip)
-        #expect(LinuxHost.ok("busybox ping -c 1 -W 3 \(t.ip)"))
+        #expect(await LinuxHost.okOffPool("busybox ping -c 1 -W 3 \(t.ip)"))
 
         let port = 8000 + Int.random(in: 0..<1000)
         try t.listenInGuest(port: port)
-        #expect(!LinuxHost.ok("echo | busybox nc -w 3 \(t.ip) \(port)"), "no rule opens the port yet")
+        #expect(!(await LinuxHost.okOffPool("echo | busybox nc -w 3 \(t.ip) \(port)")), "no rule opens the port yet")
         let open = SecurityRule(direction: .ingress, ipProtocol: "tcp", portRangeMin: port, portRangeMax: port)
         try await backend.applyRules(portID: t.portID, rules: [icmp, egress, open], portSecurity: true)
-        #expect(try LinuxHost.sh("echo | busybox nc -w 3 \(t.ip) \(port)").contains("guest-listener"))
+        #expect(try await LinuxHost.shOffPool("echo | busybox nc -w 3 \(t.ip) \(port)").contains("guest-listener"))
         try await backend.applyRules(portID: t.portID, rules: [icmp, egress], portSecurity: true)
-        #expect(!LinuxHost.ok("echo | busybox nc -w 3 \(t.ip) \(port)"), "the rule is gone")
+        #expect(!(await LinuxHost.okOffPool("echo | busybox nc -w 3 \(t.ip) \(port)")), "the rule is gone")
 
         // The metadata address reaches the gateway's metadata port.
         try t.listenOnHost(port: t.metadataPort)

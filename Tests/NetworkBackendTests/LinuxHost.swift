@@ -14,6 +14,16 @@ enum LinuxHost {
     static func sh(_ script: String) throws -> String { try HostCommands.run(["sh", "-c", script]) }
     static func ok(_ script: String) -> Bool { HostCommands.succeeds(["sh", "-c", script]) }
 
+    /// `ok` and `sh` on a thread of their own, for commands that block for seconds (ping, `nc -w`): the
+    /// cooperative pool has one thread per core, and blocking it stalls every other test in the process.
+    static func okOffPool(_ script: String) async -> Bool {
+        await withCheckedContinuation { c in Thread { c.resume(returning: ok(script)) }.start() }
+    }
+
+    static func shOffPool(_ script: String) async throws -> String {
+        try await withCheckedThrowingContinuation { c in Thread { c.resume(with: Result { try sh(script) }) }.start() }
+    }
+
     /// One network, one port and one namespace "guest", with names no other test run uses.
     struct Fixture {
         let tag = String(UUID().uuidString.lowercased().prefix(8))

@@ -46,6 +46,9 @@ public final class TestCloud: StoppableHarness {
             "vnc.novncproxy_host": "127.0.0.1", "vnc.novncproxy_port": "0",
             "serial_console.serialproxy_host": "127.0.0.1", "serial_console.serialproxy_port": "0",
             "DEFAULT.metadata_listen": "127.0.0.1", "DEFAULT.metadata_listen_port": "0",
+            // Each compute re-reads every plugged port's groups through the Networking API on this period; at the
+            // 2 s default dozens of clouds side by side spend the two cores on it. Tests of rule changes set it.
+            "AGENT.polling_interval": "60",
         ]
         settings.merge(overrides) { _, new in new }
         var logger = Logger(label: "nimbus-tests")

@@ -21,7 +21,7 @@ func withStores<T>(_ engine: Engine, workers: Int = 1, _ body: ([any ClaimStore]
         try stores[0].migrate()
         return try await body(stores)
     case .postgresql:
-        let url = try TestPostgres.newDatabase()
+        let url = try await TestPostgres.newDatabase()
         let stores = try (0..<workers).map { _ in try PostgresStore(url: url) }
         defer { stores.forEach { $0.close() } }
         try await stores[0].migrate()

@@ -7,7 +7,7 @@ import Testing
 /// Both engines name their schema by the same migration identifiers (`nimbus manage db version`).
 @Suite struct SchemaVersionTests {
     @Test func postgresMigrationsAreSQLiteOnesAndApplyOnceUnderConcurrency() async throws {
-        let url = try TestPostgres.newDatabase()
+        let url = try await TestPostgres.newDatabase()
         let a = try PostgresStore(url: url), b = try PostgresStore(url: url)
         defer { a.close(); b.close() }
         // Two processes running `db sync` at once: each migration is applied by exactly one.
