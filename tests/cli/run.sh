@@ -25,8 +25,9 @@ osapi_compute_listen_port = $CPORT
 report_interval = 1
 metadata_listen = 127.0.0.1
 metadata_listen_port = $MPORT
-# Soft delete (issue 15): a deleted server stays SOFT_DELETED (restorable) for 5 s, then the conductor reclaims it.
-reclaim_instance_interval = 5
+# Soft delete (issue 15): a deleted server stays SOFT_DELETED (restorable) until the conductor reclaims it; long
+# enough here that the restore below never races the reclaim. Deletes that must finish use --force (forceDelete).
+reclaim_instance_interval = 3600
 [api]
 auth_strategy = keystone
 [identity]
@@ -140,7 +141,7 @@ step "image set --deactivate" "$OS" image set --deactivate cirros
 expect "image is deactivated" "^deactivated$" "$OS" image show cirros -f value -c status
 step "image set --activate" "$OS" image set --activate cirros
 expect "image is active again" "^active$" "$OS" image show cirros -f value -c status
-step "server delete --wait" "$OS" server delete --wait vm1
+step "server delete --wait" "$OS" server delete --force --wait vm1
 
 # Resize, cold migrate, confirm and revert (issue 15), the claims checked after each step through the
 # hypervisors' memory_mb_used: during VERIFY_RESIZE both flavors are held, confirm or revert leaves one.
@@ -196,8 +197,8 @@ expect "the snapshot is a snapshot of rz2" "image_type='snapshot'" "$OS" image s
 step "usage after the snapshot: unchanged" test "$(hv_used)" -eq $((U0 - TINY + SMALL))
 step "server create --image snap1 --wait" "$OS" server create --flavor m1.small --image snap1 --nic none --wait fromsnap
 step "usage with the snapshot's server" test "$(hv_used)" -eq $((U0 - TINY + 2 * SMALL))
-step "server delete fromsnap --wait" "$OS" server delete --wait fromsnap
-step "usage after its delete (and reclaim)" test "$(hv_used)" -eq $((U0 - TINY + SMALL))
+step "server delete fromsnap --wait" "$OS" server delete --force --wait fromsnap
+step "usage after its (forced) delete" test "$(hv_used)" -eq $((U0 - TINY + SMALL))
 step "server shelve" "$OS" server shelve rz2
 step "shelve reaches SHELVED_OFFLOADED" wait_status rz2 SHELVED_OFFLOADED
 step "usage when offloaded: the claim is freed" test "$(hv_used)" -eq $((U0 - TINY))
@@ -236,7 +237,7 @@ step "live migration moved the server off $LM_HOST" wait_moved rz2 "$LM_HOST"
 step "usage after live migration: unchanged in total" test "$(hv_used)" -eq $((U0 - TINY + 2 * SMALL))
 expect "server migration list: the live migration is completed" "live-migration" \
   "$OS" --os-compute-api-version 2.23 server migration list --server rz2
-step "server delete rz --wait" "$OS" server delete --wait rz2
+step "server delete rz --wait" "$OS" server delete --force --wait rz2
 step "usage after delete: none of it left" test "$(hv_used)" -eq $((U0 - TINY))
 
 # Networking: the built-in Networking v2 API, and servers on its networks (fake driver).
@@ -258,7 +259,7 @@ step "server create --nic net-id=,v4-fixed-ip= --wait" "$OS" server create --fla
   --nic net-id=net1,v4-fixed-ip=10.0.0.50 --wait nvm2
 expect "server show fixed address" "10\.0\.0\.50" "$OS" server show nvm2 -c addresses
 expect "port list --server" "10\.0\.0\.50" "$OS" port list --server nvm2
-step "server delete (on a network) --wait" "$OS" server delete --wait nvm1 nvm2
+step "server delete (on a network) --wait" "$OS" server delete --force --wait nvm1 nvm2
 step "port delete" "$OS" port delete p1
 step "network delete" "$OS" network delete net1
 
@@ -270,7 +271,7 @@ expect "server show config_drive" "^True$" field cdvm config_drive
 expect "server show key_name" "^k1$" field cdvm key_name
 expect "server show user_data" "$(base64 -w0 "$STATE/user-data")" "$OS" server show cdvm
 expect "console log shows the config drive" "Config drive: .*disk\.config" "$OS" console log show cdvm
-step "server delete cdvm --wait" "$OS" server delete --wait cdvm
+step "server delete cdvm --wait" "$OS" server delete --force --wait cdvm
 expect "metadata service version list" "^2009-04-04$" curl -s "http://127.0.0.1:$MPORT/"
 
 # A member of a second project: 404 on the first project's server, 403 on admin APIs.
